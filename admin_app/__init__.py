@@ -1,0 +1,53 @@
+"""juhtum's web layer: the app factory."""
+
+from pathlib import Path
+
+from flask import Flask, redirect, session, url_for
+
+from config import get_config, instance_dir
+
+from .extensions import babel, csrf, db, migrate, security
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "models" / "migrations")
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app: settings, extensions, views, commands and error pages."""
+    app = Flask(__name__, instance_path=str(instance_dir()))
+    app.config.from_object(get_config(config_name))
+    app.config.update(overrides)
+    check_settings(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)
+
+    from . import auth, cli, errors, i18n, views
+
+    i18n.init_app(app, babel)
+    auth.init_app(app, security)
+    views.register_views(app)
+    cli.register_commands(app)
+    errors.register_error_pages(app)
+
+    @app.before_request
+    def idle_sessions_expire():
+        # A permanent session cookie lives PERMANENT_SESSION_LIFETIME from the last request.
+        session.permanent = True
+
+    @app.get("/")
+    def root():
+        return redirect(url_for("admin.index"))
+
+    return app
+
+
+def check_settings(app: Flask) -> None:
+    """Refuse to start with settings that would break later (Django-style start-up checks)."""
+    from models import codes
+
+    code = app.config.get("MUNICIPALITY_REGISTRY_CODE")
+    if code:
+        app.config["MUNICIPALITY_REGISTRY_CODE"] = codes.registry_code(code)
+    if app.config["BABEL_DEFAULT_LOCALE"] not in app.config["LANGUAGES"]:
+        raise RuntimeError(f"JUHTUM_LANGUAGE must be one of {', '.join(app.config['LANGUAGES'])}")

@@ -1,0 +1,67 @@
+"""Commands: ``create-user`` and ``seed-demo`` (``flask --app admin_app ...``)."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from models import Client, RoleName, User, db
+
+from .auth import create_user, ensure_roles
+
+
+def register_commands(app) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in RoleName]),
+    help="Role to give; repeat for several.",
+)
+@click.option("--name", "full_name", default="", help="Full name shown in the app.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email, roles, full_name, password_stdin):
+    """Create a user who signs in with EMAIL (asks for the password)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    minimum = current_app.config["SECURITY_PASSWORD_LENGTH_MIN"]
+    if len(password) < minimum:
+        raise click.ClickException(f"The password must be at least {minimum} characters long.")
+    email = email.strip().lower()
+    if db.session.scalar(select(User).where(func.lower(User.email) == email)):
+        raise click.ClickException(f"A user {email} already exists.")
+    if "@" not in email:
+        raise click.ClickException(f"{email} is not an e-mail address.")
+    create_user(email, password, list(roles), full_name)
+    click.echo(f"Created {email} with role(s) {', '.join(roles)}.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds clients.")
+@with_appcontext
+def seed_demo_command(if_empty):
+    """Load a believable demo municipality (never real people's data)."""
+    from models import demo
+
+    ensure_roles()
+    if db.session.scalar(select(func.count(Client.id))):
+        if if_empty:
+            click.echo("The database already holds data; demo data not loaded.")
+            demo.print_logins(current_app.instance_path)
+            return
+        raise click.ClickException("The database already holds data; seed-demo fills an empty one only.")
+    summary = demo.load(current_app.instance_path)
+    click.echo(summary)
+    demo.print_logins(current_app.instance_path)

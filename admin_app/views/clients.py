@@ -1,0 +1,275 @@
+"""Kliendid: the client register with the client's network."""
+
+from flask import url_for
+from flask_admin.form import rules as form_rules
+from flask_admin.model.form import InlineFormAdmin
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+from wtforms import validators
+
+from models import Client, ClientStatus, NetworkMember, NetworkRole, Provider, Role, TargetGroup, User, client_errors
+from models.base import db
+
+from ..i18n import format_date
+from .base import RegisterView, badge
+from .fields import DateField, strip
+
+STATUS_COLOURS = {
+    ClientStatus.APPLICANT: "info",
+    ClientStatus.ACTIVE: "success",
+    ClientStatus.PAUSED: "warning",
+    ClientStatus.EXITED: "secondary",
+}
+
+
+def _status(view, context, model, name):
+    text = badge(model.status.label, STATUS_COLOURS[model.status])
+    if model.status == ClientStatus.EXITED and model.exit_date:
+        text += Markup(" <small>{}</small>").format(format_date(model.exit_date))
+    return text
+
+
+def _eligibility(view, context, model, name):
+    if model.target_group != TargetGroup.PILOT:
+        return ""
+    reasons = model.pilot_ineligibility()
+    if not reasons:
+        return badge(gettext("eligible"), "success")
+    return Markup("{} <small>{}</small>").format(badge(gettext("not eligible"), "danger"), "; ".join(reasons))
+
+
+def _network(view, context, model, name):
+    return Markup("<br>").join(
+        Markup("{} – {}{}").format(m.name, m.role.label, f", {m.phone}" if m.phone else "") for m in model.network
+    )
+
+
+def _case_file(view, context, model, name):
+    return Markup('<a class="case-file-link" href="{}">{}</a>').format(
+        url_for("case_file.index", client_id=model.id), gettext("Open the case file")
+    )
+
+
+def _sex(view, context, model, name):
+    return {"M": gettext("male"), "F": gettext("female")}.get(model.sex, "")
+
+
+def _case_managers():
+    return db.session.scalars(
+        select(User).join(User.roles).where(Role.name == "case_manager", User.active).order_by(User.full_name)
+    )
+
+
+def _base_providers():
+    return db.session.scalars(select(Provider).where(Provider.is_base_support).order_by(Provider.name))
+
+
+class NetworkInline(InlineFormAdmin):
+    form_columns = ("id", "role", "name", "relation", "phone", "email")
+    form_label = _l("Network members")
+    column_labels = {
+        "role": _l("Role"),
+        "name": _l("Name"),
+        "relation": _l("Relation"),
+        "phone": _l("Phone"),
+        "email": _l("E-mail"),
+    }
+    form_args = {"name": {"validators": [validators.InputRequired()]}}
+
+    def __init__(self, model, **kwargs):
+        self.form_choices = {"role": NetworkRole.choices()}
+        super().__init__(model, **kwargs)
+
+
+class ClientView(RegisterView):
+    """Clients and pilot participants; health data stays with case managers and the head."""
+
+    read_roles = ("head", "case_manager")
+    write_roles = ("head", "case_manager")
+    rules = client_errors
+
+    column_list = (
+        "personal_code",
+        "last_name",
+        "first_name",
+        "birth_date",
+        "municipality",
+        "target_group",
+        "case_manager",
+        "status",
+        "eligibility",
+        "phone",
+    )
+    column_details_list = (
+        "case_file",
+        "personal_code",
+        "first_name",
+        "last_name",
+        "birth_date",
+        "sex",
+        "phone",
+        "email",
+        "address",
+        "municipality",
+        "target_group",
+        "case_manager",
+        "status",
+        "applied_on",
+        "entry_date",
+        "exit_date",
+        "exit_reason",
+        "consent_given",
+        "consent_date",
+        "base_provider",
+        "disability",
+        "main_diagnosis",
+        "on_state_services",
+        "in_other_project",
+        "eligibility",
+        "notes",
+        "network",
+    )
+    column_labels = {
+        "personal_code": _l("Personal ID code"),
+        "first_name": _l("First name"),
+        "last_name": _l("Last name"),
+        "birth_date": _l("Born"),
+        "sex": _l("Sex"),
+        "phone": _l("Phone"),
+        "email": _l("E-mail"),
+        "address": _l("Address"),
+        "municipality": _l("Municipality of residence"),
+        "municipality.name": _l("Municipality of residence"),
+        "target_group": _l("Target group"),
+        "case_manager": _l("Case manager"),
+        "case_manager.full_name": _l("Case manager"),
+        "status": _l("Status"),
+        "applied_on": _l("Application received"),
+        "entry_date": _l("Entry date"),
+        "exit_date": _l("Exit date"),
+        "exit_reason": _l("Reason for leaving"),
+        "consent_given": _l("Consent to data processing"),
+        "consent_date": _l("Consent date"),
+        "base_provider": _l("Base-support provider"),
+        "base_provider.name": _l("Base-support provider"),
+        "disability": _l("Degree of disability"),
+        "main_diagnosis": _l("Main diagnosis (ICD-10)"),
+        "on_state_services": _l("Receives state special-welfare or rehabilitation services"),
+        "in_other_project": _l("Receives similar services from another funded project"),
+        "eligibility": _l("Pilot eligibility"),
+        "notes": _l("Notes"),
+        "network": _l("Network members"),
+        "case_file": _l("Case file"),
+    }
+    column_formatters = {"status": _status, "eligibility": _eligibility, "sex": _sex}
+    column_extra_row_actions = [
+        EndpointLinkRowAction("fa fa-folder-open", "case_file.index", title=_l("Case file"), id_arg="client_id")
+    ]
+    column_formatters_detail = {
+        "case_file": _case_file,
+        "status": _status,
+        "eligibility": _eligibility,
+        "sex": _sex,
+        "network": _network,
+    }
+    column_searchable_list = ("personal_code", "first_name", "last_name", "phone", "email")
+    column_filters = (
+        "status",
+        "target_group",
+        "municipality.name",
+        "case_manager.full_name",
+        "base_provider.name",
+        "birth_date",
+        "consent_given",
+    )
+    column_sortable_list = (
+        "personal_code",
+        "last_name",
+        "first_name",
+        "birth_date",
+        ("municipality", "municipality.name"),
+        "target_group",
+        ("case_manager", "case_manager.full_name"),
+        "status",
+    )
+    column_default_sort = [("last_name", False), ("first_name", False)]
+    column_editable_list = ("phone",)
+
+    form_columns = (
+        "personal_code",
+        "first_name",
+        "last_name",
+        "phone",
+        "email",
+        "address",
+        "municipality",
+        "target_group",
+        "case_manager",
+        "status",
+        "applied_on",
+        "entry_date",
+        "exit_date",
+        "exit_reason",
+        "consent_given",
+        "consent_date",
+        "base_provider",
+        "disability",
+        "main_diagnosis",
+        "on_state_services",
+        "in_other_project",
+        "notes",
+        "network",
+    )
+    # The form reads in the order a case manager fills it in: the person, the case, health, the network.
+    form_create_rules = form_edit_rules = (
+        form_rules.FieldSet(
+            ("personal_code", "first_name", "last_name", "phone", "email", "address", "municipality"), _l("Person")
+        ),
+        form_rules.FieldSet(
+            (
+                "target_group",
+                "case_manager",
+                "status",
+                "applied_on",
+                "entry_date",
+                "exit_date",
+                "exit_reason",
+                "consent_given",
+                "consent_date",
+                "base_provider",
+            ),
+            _l("Case"),
+        ),
+        form_rules.FieldSet(
+            ("disability", "main_diagnosis", "on_state_services", "in_other_project"),
+            _l("Pilot eligibility (health data)"),
+        ),
+        form_rules.FieldSet(("notes", "network"), _l("Notes and network")),
+    )
+    form_args = {
+        "personal_code": {
+            "validators": [validators.InputRequired()],
+            "filters": [strip],
+            "description": _l("Birth date and sex are taken from the code."),
+        },
+        "first_name": {"validators": [validators.InputRequired()]},
+        "last_name": {"validators": [validators.InputRequired()]},
+        "email": {"validators": [validators.Optional(), validators.Email()]},
+        "case_manager": {"query_factory": _case_managers},
+        "base_provider": {
+            "query_factory": _base_providers,
+            "description": _l("Only base-support providers are listed."),
+        },
+        "main_diagnosis": {"description": _l("ICD-10 code, e.g. F20.0")},
+    }
+    form_overrides = {"exit_date": DateField, "consent_date": DateField}
+    inline_models = (NetworkInline(NetworkMember),)
+
+
+def register(admin) -> None:
+    admin.add_view(
+        ClientView(Client, db, name=_l("Clients"), endpoint="clients", url="clients", category=_l("Registers"))
+    )

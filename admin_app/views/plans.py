@@ -1,0 +1,473 @@
+"""Tegevusplaanid: action plans with goals and, under each goal, the activities; a print view to sign."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, request
+from flask_admin import expose
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.form import rules as form_rules
+from flask_admin.helpers import get_redirect_target
+from flask_admin.model.filters import BaseBooleanFilter
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
+
+from models import (
+    ActionPlan,
+    Activity,
+    ActivityStatus,
+    Assessment,
+    Goal,
+    NetworkMember,
+    NetworkRole,
+    PlanStatus,
+    Responsible,
+    plan_errors,
+)
+from models.base import db
+from models.plans import activity_errors, goal_errors
+
+from ..i18n import format_date
+from .base import badge
+from .casework import (
+    CASE_WORKERS,
+    LEVEL_COLOURS,
+    CaseWorkView,
+    ClientNameFilter,
+    UserFilter,
+    _case_workers,
+    _client_first_name,
+    _client_last_name,
+    _clients,
+    _providers,
+    _user_name,
+)
+from .meetings import RememberedInline, RowRules
+
+PLAN_COLOURS = {PlanStatus.OPEN: "success", PlanStatus.CLOSED: "secondary"}
+ACTIVITY_COLOURS = {
+    ActivityStatus.PLANNED: "info",
+    ActivityStatus.IN_PROGRESS: "primary",
+    ActivityStatus.DONE: "success",
+    ActivityStatus.DROPPED: "secondary",
+}
+
+
+# --- What the activity selects list: this plan's goals, this client's network ---------------------
+
+
+def _edited_plan_id() -> int | None:
+    """The plan the form is for: the edit form's ``?id=N`` (a new plan has none yet)."""
+    return request.args.get("id", type=int) if request else None
+
+
+def _plan_goals():
+    """The goals of the plan being edited, in their order (none on a new plan: save its goals first)."""
+    plan_id = _edited_plan_id()
+    if not plan_id:
+        return []
+    return db.session.scalars(sa.select(Goal).where(Goal.plan_id == plan_id).order_by(Goal.position, Goal.id))
+
+
+def _plan_network():
+    """The network of the client whose plan is being edited."""
+    plan_id = _edited_plan_id()
+    if not plan_id:
+        return []
+    client_id = sa.select(ActionPlan.client_id).where(ActionPlan.id == plan_id).scalar_subquery()
+    return db.session.scalars(
+        sa.select(NetworkMember).where(NetworkMember.client_id == client_id).order_by(NetworkMember.name)
+    )
+
+
+def _member_label(member: NetworkMember) -> str:
+    return f"{member.name} ({member.role})"
+
+
+class Note(form_rules.BaseRule):
+    """A short explanation between the sections of a form."""
+
+    def __init__(self, text, css: str = "plan-note"):
+        super().__init__()
+        self.text = text
+        self.css = css
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        return Markup('<p class="alert alert-info small {}">{}</p>').format(self.css, self.text)
+
+
+class GoalInline(RememberedInline):
+    form_columns = ("id", "position", "text", "obstacles")
+    form_label = _l("Goals")
+    column_labels = {"position": _l("No."), "text": _l("Goal"), "obstacles": _l("Obstacles")}
+    form_widget_args = {"text": {"rows": 2}, "obstacles": {"rows": 2}}
+
+
+class ActivityInline(RememberedInline):
+    form_columns = (
+        "id",
+        "goal",
+        "text",
+        "responsible",
+        "network_member",
+        "provider",
+        "deadline",
+        "status",
+        "assessed",
+    )
+    form_label = _l("Activities")
+    column_labels = {
+        "goal": _l("Goal"),
+        "text": _l("Activity"),
+        "responsible": _l("Responsible"),
+        "network_member": _l("Network member"),
+        "provider": _l("Provider"),
+        "deadline": _l("Deadline"),
+        "status": _l("Status"),
+        "assessed": _l("How fulfilment was assessed"),
+    }
+    form_args = {
+        "goal": {"query_factory": _plan_goals},
+        "network_member": {
+            "query_factory": _plan_network,
+            "get_label": _member_label,
+            "description": _l("When a network member is responsible: from this client's network."),
+        },
+        "provider": {"query_factory": _providers, "description": _l("When a provider is responsible.")},
+    }
+    form_widget_args = {"text": {"rows": 2}, "assessed": {"rows": 2}}
+
+    def __init__(self, model, **kwargs):
+        self.form_choices = {"responsible": Responsible.choices(), "status": ActivityStatus.choices()}
+        super().__init__(model, **kwargs)
+
+
+# --- List and details ---------------------------------------------------------------------------
+
+
+class OverdueActivitiesFilter(BaseSQLAFilter, BaseBooleanFilter):
+    """Plans with (or without) an activity past its deadline and neither done nor dropped."""
+
+    def __init__(self, name):
+        super().__init__(ActionPlan.id, name, options=None)
+
+    def apply(self, query, value, alias=None):
+        overdue = ActionPlan.id.in_(sa.select(Activity.plan_id).where(Activity.overdue))
+        return query.filter(overdue if value == "1" else ~overdue)
+
+    def operation(self):
+        return gettext("equals")
+
+
+def _status(view, context, model, name):
+    return badge(model.status.label, PLAN_COLOURS.get(model.status, "secondary")) if model.status else ""
+
+
+def _review(view, context, model, name):
+    """The review date; amber when it has passed and the plan is still in force."""
+    if not model.review_on:
+        return ""
+    if model.review_on < date.today() and model.status == PlanStatus.OPEN:
+        return Markup('<span title="{}">{}</span>').format(
+            gettext("The review date has passed."), badge(format_date(model.review_on), "warning")
+        )
+    return format_date(model.review_on)
+
+
+def _goals_count(view, context, model, name):
+    return len(model.goals)
+
+
+def _overdue_count(view, context, model, name):
+    n = len(model.overdue_activities)
+    return badge(ngettext("%(num)s overdue", "%(num)s overdue", n), "danger") if n else ""
+
+
+def _activity_rows(activities) -> Markup:
+    rows = []
+    for a in activities:
+        status = badge(a.status.label, ACTIVITY_COLOURS.get(a.status, "secondary"))
+        deadline = format_date(a.deadline) if a.deadline else "—"
+        if a.overdue:
+            status += Markup(" ") + badge(gettext("overdue"), "danger")
+            deadline = Markup('<strong class="text-danger">{}</strong>').format(deadline)
+        rows.append(
+            Markup(
+                '<tr class="activity{}"><td>{}</td><td>{}</td><td class="text-nowrap">{}</td>'
+                '<td class="text-nowrap">{}</td><td>{}</td></tr>'
+            ).format(
+                " table-danger overdue" if a.overdue else "",
+                a.text,
+                a.responsible_party,
+                deadline,
+                status,
+                a.assessed or "",
+            )
+        )
+    return Markup("").join(rows)
+
+
+def _goals_details(view, context, model, name):
+    """Each goal with its obstacles and, beneath it, its activities; overdue ones in red with the deadline."""
+    head = Markup("<thead><tr>{}</tr></thead>").format(
+        Markup("").join(
+            Markup("<th>{}</th>").format(t)
+            for t in (
+                gettext("Activity"),
+                gettext("Responsible"),
+                gettext("Deadline"),
+                gettext("Status"),
+                gettext("How fulfilment was assessed"),
+            )
+        )
+    )
+    bodies = []
+    for goal in model.goals:
+        obstacles = (
+            Markup(' <small class="font-weight-normal text-muted">— {}: {}</small>').format(
+                gettext("Obstacles"), goal.obstacles
+            )
+            if goal.obstacles
+            else ""
+        )
+        activities = [a for a in model.activities if a.goal_id == goal.id]
+        rows = _activity_rows(activities) or Markup('<tr><td colspan="5" class="text-muted small">{}</td></tr>').format(
+            gettext("No activities under this goal yet.")
+        )
+        bodies.append(
+            Markup('<tbody class="goal"><tr class="table-active"><th colspan="5">{}{}</th></tr>{}</tbody>').format(
+                goal, obstacles, rows
+            )
+        )
+    loose = [a for a in model.activities if a.goal_id is None]
+    if loose:
+        bodies.append(
+            Markup('<tbody class="goal-less"><tr class="table-active"><th colspan="5">{}</th></tr>{}</tbody>').format(
+                gettext("Not under a goal"), _activity_rows(loose)
+            )
+        )
+    if not bodies:
+        return ""
+    return Markup('<table class="table table-sm mb-0 plan-goals">{}{}</table>').format(head, Markup("").join(bodies))
+
+
+def _print_link(view, context, model, name):
+    return Markup('<a class="btn btn-outline-secondary btn-sm print-plan" href="{}" target="_blank">{}</a>').format(
+        view.get_url(".print_view", id=model.id), gettext("Print the plan")
+    )
+
+
+# --- The register -------------------------------------------------------------------------------
+
+
+class ActionPlanView(RowRules, CaseWorkView):
+    """Tegevusplaanid: a client's goals and the activities towards them, who answers for each and by when."""
+
+    read_roles = CASE_WORKERS
+    write_roles = CASE_WORKERS
+    rules = plan_errors
+    row_rules = (("goals", goal_errors), ("activities", activity_errors))
+    date_field = "drawn_up_on"
+    user_field = "responsible"
+
+    column_list = ("client", "drawn_up_on", "review_on", "responsible", "status", "goal_count", "overdue")
+    column_details_list = (
+        "print",
+        "client",
+        "drawn_up_on",
+        "review_on",
+        "responsible",
+        "status",
+        "resources",
+        "goals",
+        "recommendations",
+    )
+    column_labels = {
+        "print": _l("Print"),
+        "client": _l("Client"),
+        "drawn_up_on": _l("Drawn up"),
+        "review_on": _l("Review date"),
+        "responsible": _l("Responsible specialist"),
+        "status": _l("Status"),
+        "goal_count": _l("Goals"),
+        "overdue": _l("Overdue activities"),
+        "goals": _l("Goals and activities"),
+        "activities": _l("Activities"),
+        "resources": _l("Resources"),
+        "recommendations": _l("Recommendations"),
+        # The search box names what it searches.
+        "client.first_name": _l("First name"),
+        "client.last_name": _l("Last name"),
+        "client.personal_code": _l("Personal ID code"),
+    }
+    column_formatters = {
+        "status": _status,
+        "review_on": _review,
+        "goal_count": _goals_count,
+        "overdue": _overdue_count,
+    }
+    column_formatters_detail = {
+        "print": _print_link,
+        "status": _status,
+        "review_on": _review,
+        "goals": _goals_details,
+    }
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-print", ".print_view", title=_l("Print the plan"))]
+    column_searchable_list = ("client.first_name", "client.last_name", "client.personal_code")
+    column_filters = (
+        "status",
+        "review_on",
+        "drawn_up_on",
+        ClientNameFilter(ActionPlan, _l("Client")),
+        UserFilter(ActionPlan.responsible_id, _l("Responsible specialist")),
+        OverdueActivitiesFilter(_l("Has overdue activities")),
+    )
+    column_sortable_list = ("client", "drawn_up_on", "review_on", "responsible", "status")
+    column_default_sort = [("drawn_up_on", True), ("id", True)]
+
+    form_columns = (
+        "client",
+        "drawn_up_on",
+        "review_on",
+        "responsible",
+        "status",
+        "resources",
+        "goals",
+        "activities",
+        "recommendations",
+    )
+    form_create_rules = (
+        form_rules.FieldSet(("client", "drawn_up_on", "review_on", "responsible", "status"), _l("The plan")),
+        form_rules.FieldSet(("resources",), _l("Need for help")),
+        form_rules.FieldSet(("goals",), _l("Goals")),
+        form_rules.Header(_l("Activities")),
+        Note(
+            _l(
+                "Activities are added under the plan's goals. Write the goals first and save: the plan "
+                "opens again for editing, and each activity can then be put under its goal."
+            ),
+            "plan-activities-later",
+        ),
+        form_rules.FieldSet(("recommendations",), _l("Recommendations")),
+    )
+    form_edit_rules = (
+        form_rules.FieldSet(("client", "drawn_up_on", "review_on", "responsible", "status"), _l("The plan")),
+        form_rules.FieldSet(("resources",), _l("Need for help")),
+        form_rules.FieldSet(("goals",), _l("Goals")),
+        form_rules.Header(_l("Activities")),
+        Note(
+            _l(
+                "Choose each activity's goal from this plan's goals; a goal added just now can be chosen "
+                "once the plan is saved. The network member is chosen from this client's network."
+            ),
+            "plan-activities-help",
+        ),
+        form_rules.Field("activities"),
+        form_rules.FieldSet(("recommendations",), _l("Recommendations")),
+    )
+    form_args = {
+        "client": {"query_factory": _clients},
+        "responsible": {"query_factory": _case_workers},
+        "drawn_up_on": {"description": _l("dd.mm.yyyy")},
+        "review_on": {"description": _l("When the plan will be reviewed with the client.")},
+        "resources": {"description": _l("The client's own strengths and the help around them.")},
+        "recommendations": {"description": _l("Recommendations for the client and the network.")},
+    }
+    form_widget_args = {"resources": {"rows": 3}, "recommendations": {"rows": 3}}
+    inline_models = (GoalInline(Goal), ActivityInline(Activity))
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .options(
+                joinedload(ActionPlan.client),
+                joinedload(ActionPlan.responsible),
+                selectinload(ActionPlan.goals),
+                selectinload(ActionPlan.activities).options(
+                    joinedload(Activity.network_member), joinedload(Activity.provider)
+                ),
+            )
+        )
+
+    def get_sortable_columns(self):
+        columns = super().get_sortable_columns()
+        columns["client"] = [_client_last_name(ActionPlan), _client_first_name(ActionPlan)]
+        self._sortable_joins["client"] = [[], []]
+        columns["responsible"] = _user_name(ActionPlan.responsible_id)
+        self._sortable_joins.pop("responsible", None)
+        return columns
+
+    def get_create_form(self):
+        # A new plan has no goals yet to put activities under: the activities come on the edit form.
+        form_class = super().get_create_form()
+        if hasattr(form_class, "activities"):
+            delattr(form_class, "activities")
+        return form_class
+
+    def get_save_return_url(self, model, is_created=False):
+        if is_created:
+            flash(gettext("Now add the activities under the plan's goals."), "info")
+            return self.get_url(".edit_view", id=model.id, url=get_redirect_target() or self.get_url(".index_view"))
+        return super().get_save_return_url(model, is_created)
+
+    # --- Print view ---
+
+    @expose("/print/")
+    def print_view(self):
+        plan_id = request.args.get("id", type=int)
+        plan = (
+            plan_id
+            and db.session.scalars(
+                sa.select(ActionPlan)
+                .where(ActionPlan.id == plan_id)
+                .options(
+                    joinedload(ActionPlan.client),
+                    joinedload(ActionPlan.responsible),
+                    selectinload(ActionPlan.goals),
+                    selectinload(ActionPlan.activities).options(
+                        joinedload(Activity.network_member), joinedload(Activity.provider)
+                    ),
+                )
+            ).first()
+        )
+        if not plan:
+            abort(404)
+        client = plan.client
+        assessment = db.session.scalars(
+            sa.select(Assessment)
+            .where(Assessment.client_id == client.id)
+            .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
+            .limit(1)
+        ).first()
+        guardians = [m for m in client.network if m.role == NetworkRole.GUARDIAN]
+        loose = [a for a in plan.activities if a.goal_id is None]
+        goals = [(g, [a for a in plan.activities if a.goal_id == g.id]) for g in plan.goals]
+        return self.render(
+            "admin/plan_print.html",
+            plan=plan,
+            client=client,
+            assessment=assessment,
+            guardians=guardians,
+            goals=goals,
+            loose=loose,
+            municipality=current_app.config.get("MUNICIPALITY_NAME", ""),
+            level_colours=LEVEL_COLOURS,
+            today=date.today(),
+        )
+
+
+def register(admin) -> None:
+    admin.add_view(
+        ActionPlanView(
+            ActionPlan,
+            db,
+            name=_l("Action plans"),
+            endpoint="action_plans",
+            url="action-plans",
+            category=_l("Case work"),
+        )
+    )

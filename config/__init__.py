@@ -1,0 +1,132 @@
+"""Settings, read from the environment: ``Config`` -> ``Development`` / ``Test`` / ``Production``.
+
+Pick one with ``JUHTUM_CONFIG`` (development, test, production); development is the default.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_dir() -> Path:
+    """The instance directory: ``JUHTUM_INSTANCE`` when set (read now, not at import), else ``instance/``."""
+    return Path(os.environ.get("JUHTUM_INSTANCE") or ROOT / "instance")
+
+
+def _instance_secret(name: str) -> str:
+    """Read a secret kept under the instance directory, generating it once when absent."""
+    instance = instance_dir()
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Settings common to every environment."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Language: Estonian first, English second.
+    BABEL_DEFAULT_LOCALE = os.environ.get("JUHTUM_LANGUAGE", "et")
+    BABEL_DEFAULT_TIMEZONE = "Europe/Tallinn"
+    LANGUAGES = {"et": "Eesti keel", "en": "English"}
+
+    # The municipality that runs juhtum and issues the monthly invoice to SKA;
+    # its registry code (8 digits, begins with 77) is checked at start-up when set.
+    MUNICIPALITY_NAME = os.environ.get("MUNICIPALITY_NAME", "Rapla vald")
+    MUNICIPALITY_REGISTRY_CODE = os.environ.get("MUNICIPALITY_REGISTRY_CODE", "")
+
+    # Procurement thresholds (riigihangete seadus § 14), euros without VAT.
+    SIMPLE_PROCUREMENT_THRESHOLD = _int("SIMPLE_PROCUREMENT_THRESHOLD", 30000)
+    NATIONAL_PROCUREMENT_THRESHOLD = _int("NATIONAL_PROCUREMENT_THRESHOLD", 60000)
+    SOCIAL_SERVICES_THRESHOLD = _int("SOCIAL_SERVICES_THRESHOLD", 300000)
+    # A staff certificate this many days from expiry is flagged (days).
+    CERTIFICATE_WARNING_DAYS = _int("CERTIFICATE_WARNING_DAYS", 60)
+    # An information material's attached file may be at most this large (megabytes); a request
+    # larger than twice that (plus the form) is cut off before it is read (bytes).
+    MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 10)
+    MAX_CONTENT_LENGTH = (2 * MAX_UPLOAD_MB + 1) * 1024 * 1024
+
+    # Sign-in (Flask-Security-Too).
+    SECURITY_PASSWORD_HASH = "argon2"
+    SECURITY_PASSWORD_LENGTH_MIN = 12
+    SECURITY_REGISTERABLE = False
+    SECURITY_RECOVERABLE = False
+    SECURITY_CHANGEABLE = True
+    SECURITY_TRACKABLE = False
+    SECURITY_POST_LOGIN_VIEW = "/admin/"
+    SECURITY_POST_LOGOUT_VIEW = "/login"
+    SECURITY_LOGIN_URL = "/login"
+    SECURITY_LOGOUT_URL = "/logout"
+    SECURITY_LOGOUT_METHODS = ["POST"]
+    SECURITY_USERNAME_ENABLE = False
+    # Say "sign-in failed", never whether the e-mail is registered.
+    SECURITY_RETURN_GENERIC_RESPONSES = True
+    SECURITY_I18N_DIRNAME = ["builtin", str(ROOT / "admin_app" / "translations")]
+    SECURITY_MSG_LOGIN = ("Please sign in to open this page.", "info")
+    # Idle sessions end after this many minutes.
+    PERMANENT_SESSION_LIFETIME = 60 * _int("SESSION_IDLE_MINUTES", 30)
+    SESSION_REFRESH_EACH_REQUEST = True
+    REMEMBER_COOKIE_DURATION = 0
+    SECURITY_DEFAULT_REMEMBER_ME = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+
+    def __init__(self) -> None:
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'juhtum.db'}"
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret("secret_key")
+        self.SECURITY_PASSWORD_SALT = os.environ.get("SECURITY_PASSWORD_SALT") or _instance_secret("password_salt")
+
+
+class Development(Config):
+    """A person's own machine: SQLite under instance/ unless DATABASE_URL says otherwise."""
+
+
+class Test(Config):
+    """The test suite: each test chooses its database, CSRF stays on."""
+
+    TESTING = True
+
+
+class Production(Config):
+    """A server: refuses to start without a real secret and a real database."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        secret = os.environ.get("SECRET_KEY", "")
+        salt = os.environ.get("SECURITY_PASSWORD_SALT", "")
+        if len(secret) < 32 or len(salt) < 16:
+            raise RuntimeError(
+                "Production needs SECRET_KEY (32+ characters) and SECURITY_PASSWORD_SALT "
+                "(16+ characters) in the environment."
+            )
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("Production needs DATABASE_URL.")
+        self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+        self.SECRET_KEY = secret
+        self.SECURITY_PASSWORD_SALT = salt
+
+
+CONFIGS = {"development": Development, "test": Test, "production": Production}
+
+
+def get_config(name: str | None = None) -> Config:
+    """Return the settings object named ``name`` or by ``JUHTUM_CONFIG``."""
+    name = name or os.environ.get("JUHTUM_CONFIG", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"Unknown JUHTUM_CONFIG {name!r}; use one of {', '.join(CONFIGS)}") from None

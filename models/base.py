@@ -1,0 +1,104 @@
+"""The database handle, the declarative base and the pieces every register shares."""
+
+import enum
+import sqlite3
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys unless asked: without this a provider with offers could be
+    deleted on SQLite while PostgreSQL refuses it, and ON DELETE CASCADE would do nothing."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+CENT = Decimal("0.01")
+
+
+def money(value) -> Decimal:
+    """Round a euro amount half up to cents."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class Choice(enum.StrEnum):
+    """A closed list of choices: stored as its value, shown as its translated label."""
+
+    def __new__(cls, value: str, label):
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label
+        return obj
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs for a select box or a filter."""
+        return [(m.value, m.label) for m in cls]
+
+
+class ChoiceType(TypeDecorator):
+    """A ``Choice`` column: a short string in the database, a ``Choice`` member in Python."""
+
+    impl = sa.String(24)
+    cache_ok = True
+
+    def __init__(self, choice_cls: type[Choice]):
+        super().__init__()
+        self.choice_cls = choice_cls
+
+    def process_bind_param(self, value, dialect):
+        if value is None or value == "":
+            return None
+        return self.choice_cls(value).value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.choice_cls(value)
+
+
+def choice_check(column: str, choice_cls: type[Choice]) -> sa.CheckConstraint:
+    """A CHECK constraint that keeps ``column`` inside the values of ``choice_cls``."""
+    values = ", ".join(f"'{m.value}'" for m in choice_cls)
+    return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_choice")
+
+
+class RuleViolation(Exception):
+    """A record breaks a rule of the domain; ``errors`` maps a field name to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def check(errors: dict[str, str]) -> None:
+    """Raise ``RuleViolation`` when ``errors`` holds anything."""
+    if errors:
+        raise RuleViolation(errors)
+
+
+YES_NO = {True: _l("Yes"), False: _l("No")}
