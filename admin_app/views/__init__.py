@@ -42,6 +42,7 @@ from . import (
     procurements,
     providers,
     quality,
+    questionnaires,
     supervision,
     users,
 )
@@ -182,6 +183,7 @@ def register_views(app) -> Admin:
         plans,
         meetings,
         quality,
+        questionnaires,
         supervision,
         materials,
         casefile,

@@ -1,29 +1,18 @@
 """Juhtumitöö: need assessments, procedural steps and counselling."""
 
-from datetime import date
-
-import sqlalchemy as sa
-from flask import request
-from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.form import rules as form_rules
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from markupsafe import Markup
 
 from models import (
     Assessment,
     CaseStep,
-    Client,
     Counselling,
     LifeArea,
     NeedLevel,
     NetworkMember,
-    Provider,
-    Role,
     RuleViolation,
-    User,
     assessment_errors,
     counselling_errors,
     step_errors,
@@ -31,145 +20,23 @@ from models import (
 from models.base import db
 from models.casework import STEP_KIND_ORDER, step_delete_errors
 
-from .base import RegisterView, badge
-
-CASE_WORKERS = ("head", "case_manager")
+from .base import badge
+from .shared import (
+    CaseWorkView,
+    ClientNameFilter,
+    UserFilter,
+    case_workers,
+    client_first_name,
+    client_last_name,
+    clients,
+    network,
+    network_label,
+    providers,
+    user_name,
+)
 
 NEED_COLOURS = {NeedLevel.CONSIDERABLE: "warning", NeedLevel.GREAT: "danger"}
 LEVEL_COLOURS = {NeedLevel.NONE: "light", NeedLevel.SOME: "info", **NEED_COLOURS}
-
-
-# --- Shared -------------------------------------------------------------------------------------
-
-
-def _case_workers():
-    """Active users who do case work (case managers and the head): who assesses, acts, counsels."""
-    return db.session.scalars(
-        sa.select(User)
-        .where(User.active, User.roles.any(Role.name.in_(CASE_WORKERS)))
-        .order_by(User.full_name, User.email)
-    )
-
-
-def _case_worker_options():
-    return [(str(u.id), str(u)) for u in _case_workers()]
-
-
-def _signed_in_case_worker():
-    """The signed-in user when they do case work (the default 'by' of a new record), else None."""
-    if not current_user.is_authenticated:
-        return None
-    user = db.session.get(User, current_user.id)
-    return user if user is not None and {r.name for r in user.roles} & set(CASE_WORKERS) else None
-
-
-def _clients():
-    return db.session.scalars(sa.select(Client).order_by(Client.last_name, Client.first_name))
-
-
-def _network():
-    return db.session.scalars(
-        sa.select(NetworkMember)
-        .join(NetworkMember.client)
-        .order_by(Client.last_name, Client.first_name, NetworkMember.name)
-    )
-
-
-def _network_label(member: NetworkMember) -> str:
-    return f"{member.name} ({member.client}, {member.role})"
-
-
-def _providers():
-    return db.session.scalars(sa.select(Provider).order_by(Provider.name))
-
-
-def _client_last_name(model):
-    return sa.select(Client.last_name).where(Client.id == model.client_id).scalar_subquery()
-
-
-def _client_first_name(model):
-    return sa.select(Client.first_name).where(Client.id == model.client_id).scalar_subquery()
-
-
-def _user_name(column):
-    return sa.select(User.full_name).where(User.id == column).scalar_subquery()
-
-
-class ClientNameFilter(BaseSQLAFilter):
-    """Records of clients whose name (first, last or both) or personal ID code contains the text."""
-
-    def __init__(self, model, name):
-        super().__init__(model.client_id, name)
-        self.model = model
-
-    def apply(self, query, value, alias=None):
-        term = f"%{' '.join(str(value).split())}%"
-        full_name = Client.first_name + " " + Client.last_name
-        matching = sa.select(Client.id).where(
-            sa.or_(full_name.ilike(term), Client.last_name.ilike(term), Client.personal_code.ilike(term))
-        )
-        return query.filter(self.model.client_id.in_(matching))
-
-    def operation(self):
-        return gettext("contains")
-
-
-class _Listed:
-    """Filter options read when the list page is drawn (Flask-Admin reads them once, at start-up)."""
-
-    def __init__(self, options):
-        self.options = options
-
-    def __bool__(self):
-        return True
-
-    def __iter__(self):
-        return iter(self.options())
-
-
-class UserFilter(BaseSQLAFilter):
-    """Records by one case worker, chosen from a list."""
-
-    def get_options(self, view):
-        return _Listed(_case_worker_options)
-
-    def clean(self, value):
-        return int(value)
-
-    def validate(self, value):
-        return str(value).isdigit()
-
-    def apply(self, query, value, alias=None):
-        return query.filter(self.column == value)
-
-    def operation(self):
-        return gettext("equals")
-
-
-class CaseWorkView(RegisterView):
-    """A case-work register: case managers and the head read and write; new records are dated today
-    and made by the signed-in case worker unless said otherwise."""
-
-    read_roles = CASE_WORKERS
-    write_roles = CASE_WORKERS
-    #: The date field a new record gets today in, and the user field the signed-in user goes in.
-    date_field = ""
-    user_field = ""
-
-    def create_form(self, obj=None):
-        # RegisterView.create_form reads ?client_id through ``self.session.get``, but ``self.session``
-        # is the Flask-SQLAlchemy object here (views are registered with ``db``), which has no
-        # ``get``: the preselection is done here instead, through ``db.session``.
-        form = ModelView.create_form(self, obj)
-        if request.method == "GET":
-            client_id = request.args.get("client_id", type=int)
-            if client_id and "client" in form and form.client.data is None:
-                form.client.data = db.session.get(Client, client_id)
-            if self.date_field in form and form[self.date_field].data is None:
-                form[self.date_field].data = date.today()
-            if self.user_field in form and form[self.user_field].data is None:
-                form[self.user_field].data = _signed_in_case_worker()
-        return form
 
 
 # --- Need assessments ---------------------------------------------------------------------------
@@ -257,8 +124,8 @@ class AssessmentView(CaseWorkView):
         form_rules.FieldSet(("summary", "decision"), _l("Summary and decision")),
     )
     form_args = {
-        "client": {"query_factory": _clients},
-        "assessor": {"query_factory": _case_workers},
+        "client": {"query_factory": clients},
+        "assessor": {"query_factory": case_workers},
         **{f"{a.value}_level": {"label": _l("Level of need")} for a in LifeArea},
         **{f"{a.value}_note": {"label": _l("Note")} for a in LifeArea},
     }
@@ -270,9 +137,9 @@ class AssessmentView(CaseWorkView):
 
     def get_sortable_columns(self):
         columns = super().get_sortable_columns()
-        columns["client"] = [_client_last_name(Assessment), _client_first_name(Assessment)]
+        columns["client"] = [client_last_name(Assessment), client_first_name(Assessment)]
         self._sortable_joins["client"] = [[], []]
-        columns["assessor"] = _user_name(Assessment.assessor_id)
+        columns["assessor"] = user_name(Assessment.assessor_id)
         self._sortable_joins.pop("assessor", None)
         return columns
 
@@ -307,8 +174,8 @@ class CaseStepView(CaseWorkView):
 
     form_columns = ("client", "kind", "done_on", "by", "note")
     form_args = {
-        "client": {"query_factory": _clients},
-        "by": {"query_factory": _case_workers},
+        "client": {"query_factory": clients},
+        "by": {"query_factory": case_workers},
         "kind": {"description": _l("The steps the national register STAR records.")},
     }
     form_widget_args = {"note": {"rows": 3}}
@@ -316,8 +183,8 @@ class CaseStepView(CaseWorkView):
     #: The timeline: each client's steps together, by date, a day's steps in the order of the procedure.
     def timeline(self):
         return (
-            _client_last_name(CaseStep),
-            _client_first_name(CaseStep),
+            client_last_name(CaseStep),
+            client_first_name(CaseStep),
             CaseStep.client_id,
             CaseStep.done_on,
             STEP_KIND_ORDER,
@@ -326,10 +193,10 @@ class CaseStepView(CaseWorkView):
 
     def get_sortable_columns(self):
         columns = super().get_sortable_columns()
-        columns["client"] = [_client_last_name(CaseStep), _client_first_name(CaseStep)]
+        columns["client"] = [client_last_name(CaseStep), client_first_name(CaseStep)]
         self._sortable_joins["client"] = [[], []]
         columns["kind"] = STEP_KIND_ORDER
-        columns["by"] = _user_name(CaseStep.by_id)
+        columns["by"] = user_name(CaseStep.by_id)
         self._sortable_joins.pop("by", None)
         return columns
 
@@ -419,20 +286,20 @@ class CounsellingView(CaseWorkView):
     )
     form_args = {
         "client": {
-            "query_factory": _clients,
+            "query_factory": clients,
             "description": _l("For a network member, their client is filled in when left empty."),
         },
-        "network_member": {"query_factory": _network, "get_label": _network_label},
-        "provider": {"query_factory": _providers},
-        "by": {"query_factory": _case_workers},
+        "network_member": {"query_factory": network, "get_label": network_label},
+        "provider": {"query_factory": providers},
+        "by": {"query_factory": case_workers},
     }
     form_widget_args = {"note": {"rows": 3}}
 
     def get_sortable_columns(self):
         columns = super().get_sortable_columns()
-        columns["client"] = [_client_last_name(Counselling), _client_first_name(Counselling)]
+        columns["client"] = [client_last_name(Counselling), client_first_name(Counselling)]
         self._sortable_joins["client"] = [[], []]
-        columns["by"] = _user_name(Counselling.by_id)
+        columns["by"] = user_name(Counselling.by_id)
         self._sortable_joins.pop("by", None)
         return columns
 

@@ -15,8 +15,7 @@ from models.base import db
 from models.materials import UploadError, remove_upload, store_upload
 
 from .base import RegisterView
-from .casework import CASE_WORKERS
-from .meetings import WholeNumberIds, case_workers, signed_in_user
+from .shared import CASE_WORKERS, case_workers, signed_in_user
 
 FILE_COLUMNS = ("file_name", "stored_name", "content_type", "size")
 
@@ -65,7 +64,7 @@ def _url(view, context, model, name):
     return Markup('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>').format(url, url)
 
 
-class MaterialView(WholeNumberIds, RegisterView):
+class MaterialView(RegisterView):
     """Infomaterjalid: what went to SKA or onto the website, when, by whom, with the file."""
 
     read_roles = CASE_WORKERS

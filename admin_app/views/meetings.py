@@ -1,80 +1,33 @@
 """Kohtumised: meetings, who took part, the minutes and the follow-up tasks."""
 
 from flask import request
-from flask_admin.actions import action
-from flask_admin.babel import lazy_gettext as admin_gettext
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.form import rules as form_rules
 from flask_admin.model.filters import BaseBooleanFilter
-from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import validators
 
-from models import Client, FollowUp, Meeting, NetworkMember, Provider, Role, RuleViolation, User, meeting_errors
+from models import Client, FollowUp, Meeting, meeting_errors
 from models.base import db
-from models.meetings import follow_up_errors, kept
+from models.meetings import follow_up_errors
 
 from ..i18n import format_date
 from .base import RegisterView, badge
-from .casework import CASE_WORKERS
-
-
-def case_workers():
-    """Active users who do case work: the people a record is recorded by or a task is given to."""
-    return db.session.scalars(
-        select(User)
-        .where(User.active, User.roles.any(Role.name.in_(CASE_WORKERS)))
-        .order_by(User.full_name, User.email)
-    )
-
-
-def signed_in_user():
-    """The signed-in user as a record of this request's session (for a select's default)."""
-    return db.session.get(User, current_user.id) if current_user.is_authenticated else None
-
-
-class WholeNumberIds:
-    """'Delete selected' with the row ids as numbers: Flask-Admin 2.2 sends them as text, which
-    PostgreSQL refuses to compare with an integer key (operator does not exist: integer = varchar)."""
-
-    @action("delete", admin_gettext("Delete"), admin_gettext("Are you sure you want to delete selected records?"))
-    def action_delete(self, ids):
-        return super().action_delete([int(i) for i in ids if str(i).isdigit()])
-
-
-class RowRules:
-    """Puts a rule's message about one inline row next to that row's field, not only under the list.
-
-    ``row_rules`` pairs a relationship with the ``models`` function judging one of its rows
-    (``rule(row, parent) -> {field: message}``); the inline admin remembers each row's sub-form."""
-
-    row_rules: tuple = ()
-
-    def on_model_change(self, form, model, is_created):
-        try:
-            super().on_model_change(form, model, is_created)
-        except RuleViolation:
-            for name, rule in self.row_rules:
-                for row in kept(getattr(model, name)):
-                    subform = getattr(getattr(row, "_inline_form", None), "form", None)
-                    if subform is None:
-                        continue
-                    for field, message in rule(row, model).items():
-                        if field in subform:
-                            subform[field].errors = [*subform[field].errors, message]
-            raise
-
-
-class RememberedInline(InlineFormAdmin):
-    """An inline form that tells its row which sub-form it came from (see ``RowRules``)."""
-
-    def on_model_change(self, form, model, is_created):
-        model._inline_form = form
+from .shared import (
+    CASE_WORKERS,
+    RememberedInline,
+    RowRules,
+    case_workers,
+    clients,
+    network,
+    network_label,
+    providers,
+    signed_in_user,
+)
 
 
 class FollowUpInline(RememberedInline):
@@ -169,29 +122,11 @@ def _participants(view, context, model, name):
     return ", ".join(names)
 
 
-def _network_label(member: NetworkMember) -> str:
-    return f"{member.name} ({member.client}, {member.role})"
-
-
-def _clients():
-    return db.session.scalars(select(Client).order_by(Client.last_name, Client.first_name))
-
-
-def _network():
-    return db.session.scalars(
-        select(NetworkMember).join(NetworkMember.client).order_by(Client.last_name, NetworkMember.name)
-    )
-
-
-def _providers():
-    return db.session.scalars(select(Provider).order_by(Provider.name))
-
-
 def _names(view, context, model, name):
     return Markup("<br>").join(str(x) for x in getattr(model, name))
 
 
-class MeetingView(WholeNumberIds, RowRules, RegisterView):
+class MeetingView(RowRules, RegisterView):
     """Kohtumised: case managers record meetings and follow their tasks up."""
 
     read_roles = CASE_WORKERS
@@ -230,7 +165,7 @@ class MeetingView(WholeNumberIds, RowRules, RegisterView):
     column_formatters_detail = {
         "follow_ups": _follow_ups_details,
         "clients": _names,
-        "network_members": lambda v, c, m, n: Markup("<br>").join(_network_label(x) for x in m.network_members),
+        "network_members": lambda v, c, m, n: Markup("<br>").join(network_label(x) for x in m.network_members),
         "providers": _names,
     }
     column_searchable_list = ("title", "minutes", "others")
@@ -262,9 +197,9 @@ class MeetingView(WholeNumberIds, RowRules, RegisterView):
     form_args = {
         "title": {"validators": [validators.InputRequired()]},
         "recorded_by": {"query_factory": case_workers},
-        "clients": {"query_factory": _clients},
-        "network_members": {"query_factory": _network, "get_label": _network_label},
-        "providers": {"query_factory": _providers},
+        "clients": {"query_factory": clients},
+        "network_members": {"query_factory": network, "get_label": network_label},
+        "providers": {"query_factory": providers},
         "others": {"description": _l("Anyone else, e.g. an SKA adviser or a family doctor.")},
     }
     inline_models = (FollowUpInline(FollowUp),)

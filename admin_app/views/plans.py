@@ -5,12 +5,10 @@ from datetime import date
 import sqlalchemy as sa
 from flask import abort, current_app, flash, request
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.form import rules as form_rules
 from flask_admin.helpers import get_redirect_target
-from flask_admin.model.filters import BaseBooleanFilter
 from flask_admin.model.template import EndpointLinkRowAction
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
@@ -23,38 +21,36 @@ from models import (
     Goal,
     NetworkMember,
     NetworkRole,
-    PlanStatus,
     Responsible,
     plan_errors,
 )
 from models.base import db
 from models.plans import activity_errors, goal_errors
 
-from ..i18n import format_date
-from .base import badge
-from .casework import (
+from .casework import LEVEL_COLOURS
+from .plan_columns import (
+    OverdueActivitiesFilter,
+    goals_count,
+    goals_details,
+    overdue_count,
+    plan_status,
+    print_link,
+    review_badge,
+)
+from .shared import (
     CASE_WORKERS,
-    LEVEL_COLOURS,
     CaseWorkView,
     ClientNameFilter,
+    RememberedInline,
+    RowRules,
     UserFilter,
-    _case_workers,
-    _client_first_name,
-    _client_last_name,
-    _clients,
-    _providers,
-    _user_name,
+    case_workers,
+    client_first_name,
+    client_last_name,
+    clients,
+    providers,
+    user_name,
 )
-from .meetings import RememberedInline, RowRules
-
-PLAN_COLOURS = {PlanStatus.OPEN: "success", PlanStatus.CLOSED: "secondary"}
-ACTIVITY_COLOURS = {
-    ActivityStatus.PLANNED: "info",
-    ActivityStatus.IN_PROGRESS: "primary",
-    ActivityStatus.DONE: "success",
-    ActivityStatus.DROPPED: "secondary",
-}
-
 
 # --- What the activity selects list: this plan's goals, this client's network ---------------------
 
@@ -136,128 +132,13 @@ class ActivityInline(RememberedInline):
             "get_label": _member_label,
             "description": _l("When a network member is responsible: from this client's network."),
         },
-        "provider": {"query_factory": _providers, "description": _l("When a provider is responsible.")},
+        "provider": {"query_factory": providers, "description": _l("When a provider is responsible.")},
     }
     form_widget_args = {"text": {"rows": 2}, "assessed": {"rows": 2}}
 
     def __init__(self, model, **kwargs):
         self.form_choices = {"responsible": Responsible.choices(), "status": ActivityStatus.choices()}
         super().__init__(model, **kwargs)
-
-
-# --- List and details ---------------------------------------------------------------------------
-
-
-class OverdueActivitiesFilter(BaseSQLAFilter, BaseBooleanFilter):
-    """Plans with (or without) an activity past its deadline and neither done nor dropped."""
-
-    def __init__(self, name):
-        super().__init__(ActionPlan.id, name, options=None)
-
-    def apply(self, query, value, alias=None):
-        overdue = ActionPlan.id.in_(sa.select(Activity.plan_id).where(Activity.overdue))
-        return query.filter(overdue if value == "1" else ~overdue)
-
-    def operation(self):
-        return gettext("equals")
-
-
-def _status(view, context, model, name):
-    return badge(model.status.label, PLAN_COLOURS.get(model.status, "secondary")) if model.status else ""
-
-
-def _review(view, context, model, name):
-    """The review date; amber when it has passed and the plan is still in force."""
-    if not model.review_on:
-        return ""
-    if model.review_on < date.today() and model.status == PlanStatus.OPEN:
-        return Markup('<span title="{}">{}</span>').format(
-            gettext("The review date has passed."), badge(format_date(model.review_on), "warning")
-        )
-    return format_date(model.review_on)
-
-
-def _goals_count(view, context, model, name):
-    return len(model.goals)
-
-
-def _overdue_count(view, context, model, name):
-    n = len(model.overdue_activities)
-    return badge(ngettext("%(num)s overdue", "%(num)s overdue", n), "danger") if n else ""
-
-
-def _activity_rows(activities) -> Markup:
-    rows = []
-    for a in activities:
-        status = badge(a.status.label, ACTIVITY_COLOURS.get(a.status, "secondary"))
-        deadline = format_date(a.deadline) if a.deadline else "—"
-        if a.overdue:
-            status += Markup(" ") + badge(gettext("overdue"), "danger")
-            deadline = Markup('<strong class="text-danger">{}</strong>').format(deadline)
-        rows.append(
-            Markup(
-                '<tr class="activity{}"><td>{}</td><td>{}</td><td class="text-nowrap">{}</td>'
-                '<td class="text-nowrap">{}</td><td>{}</td></tr>'
-            ).format(
-                " table-danger overdue" if a.overdue else "",
-                a.text,
-                a.responsible_party,
-                deadline,
-                status,
-                a.assessed or "",
-            )
-        )
-    return Markup("").join(rows)
-
-
-def _goals_details(view, context, model, name):
-    """Each goal with its obstacles and, beneath it, its activities; overdue ones in red with the deadline."""
-    head = Markup("<thead><tr>{}</tr></thead>").format(
-        Markup("").join(
-            Markup("<th>{}</th>").format(t)
-            for t in (
-                gettext("Activity"),
-                gettext("Responsible"),
-                gettext("Deadline"),
-                gettext("Status"),
-                gettext("How fulfilment was assessed"),
-            )
-        )
-    )
-    bodies = []
-    for goal in model.goals:
-        obstacles = (
-            Markup(' <small class="font-weight-normal text-muted">— {}: {}</small>').format(
-                gettext("Obstacles"), goal.obstacles
-            )
-            if goal.obstacles
-            else ""
-        )
-        activities = [a for a in model.activities if a.goal_id == goal.id]
-        rows = _activity_rows(activities) or Markup('<tr><td colspan="5" class="text-muted small">{}</td></tr>').format(
-            gettext("No activities under this goal yet.")
-        )
-        bodies.append(
-            Markup('<tbody class="goal"><tr class="table-active"><th colspan="5">{}{}</th></tr>{}</tbody>').format(
-                goal, obstacles, rows
-            )
-        )
-    loose = [a for a in model.activities if a.goal_id is None]
-    if loose:
-        bodies.append(
-            Markup('<tbody class="goal-less"><tr class="table-active"><th colspan="5">{}</th></tr>{}</tbody>').format(
-                gettext("Not under a goal"), _activity_rows(loose)
-            )
-        )
-    if not bodies:
-        return ""
-    return Markup('<table class="table table-sm mb-0 plan-goals">{}{}</table>').format(head, Markup("").join(bodies))
-
-
-def _print_link(view, context, model, name):
-    return Markup('<a class="btn btn-outline-secondary btn-sm print-plan" href="{}" target="_blank">{}</a>').format(
-        view.get_url(".print_view", id=model.id), gettext("Print the plan")
-    )
 
 
 # --- The register -------------------------------------------------------------------------------
@@ -304,16 +185,16 @@ class ActionPlanView(RowRules, CaseWorkView):
         "client.personal_code": _l("Personal ID code"),
     }
     column_formatters = {
-        "status": _status,
-        "review_on": _review,
-        "goal_count": _goals_count,
-        "overdue": _overdue_count,
+        "status": plan_status,
+        "review_on": review_badge,
+        "goal_count": goals_count,
+        "overdue": overdue_count,
     }
     column_formatters_detail = {
-        "print": _print_link,
-        "status": _status,
-        "review_on": _review,
-        "goals": _goals_details,
+        "print": print_link,
+        "status": plan_status,
+        "review_on": review_badge,
+        "goals": goals_details,
     }
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-print", ".print_view", title=_l("Print the plan"))]
     column_searchable_list = ("client.first_name", "client.last_name", "client.personal_code")
@@ -369,8 +250,8 @@ class ActionPlanView(RowRules, CaseWorkView):
         form_rules.FieldSet(("recommendations",), _l("Recommendations")),
     )
     form_args = {
-        "client": {"query_factory": _clients},
-        "responsible": {"query_factory": _case_workers},
+        "client": {"query_factory": clients},
+        "responsible": {"query_factory": case_workers},
         "drawn_up_on": {"description": _l("dd.mm.yyyy")},
         "review_on": {"description": _l("When the plan will be reviewed with the client.")},
         "resources": {"description": _l("The client's own strengths and the help around them.")},
@@ -395,9 +276,9 @@ class ActionPlanView(RowRules, CaseWorkView):
 
     def get_sortable_columns(self):
         columns = super().get_sortable_columns()
-        columns["client"] = [_client_last_name(ActionPlan), _client_first_name(ActionPlan)]
+        columns["client"] = [client_last_name(ActionPlan), client_first_name(ActionPlan)]
         self._sortable_joins["client"] = [[], []]
-        columns["responsible"] = _user_name(ActionPlan.responsible_id)
+        columns["responsible"] = user_name(ActionPlan.responsible_id)
         self._sortable_joins.pop("responsible", None)
         return columns
 

@@ -10,14 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import validators
 
-from models import Client, Inspection, Provider, Severity, Violation, ViolationKind, ViolationStatus, inspection_errors
+from models import Inspection, Severity, Violation, ViolationKind, ViolationStatus, inspection_errors
 from models.base import db
 from models.supervision import violation_errors
 
 from ..i18n import format_date
 from .base import RegisterView, badge
-from .casework import CASE_WORKERS
-from .meetings import RememberedInline, RowRules, WholeNumberIds, signed_in_user
+from .shared import CASE_WORKERS, RememberedInline, RowRules, clients, providers, signed_in_user
 
 SEVERITY_COLOURS = {Severity.SEVERE: "danger", Severity.SIGNIFICANT: "warning", Severity.MINOR: "secondary"}
 STATUS_COLOURS = {
@@ -126,15 +125,7 @@ def _violations_details(view, context, model, name):
     return Markup('<table class="table table-sm mb-0">{}{}</table>').format(head, Markup("").join(rows))
 
 
-def _providers():
-    return db.session.scalars(select(Provider).order_by(Provider.name))
-
-
-def _clients():
-    return db.session.scalars(select(Client).order_by(Client.last_name, Client.first_name))
-
-
-class InspectionView(WholeNumberIds, RowRules, RegisterView):
+class InspectionView(RowRules, RegisterView):
     """Järelevalve: inspections, their findings and the violations to be remedied."""
 
     read_roles = CASE_WORKERS
@@ -169,9 +160,9 @@ class InspectionView(WholeNumberIds, RowRules, RegisterView):
 
     form_columns = ("provider", "client", "inspected_on", "inspector", "findings", "violations")
     form_args = {
-        "provider": {"query_factory": _providers, "validators": [validators.InputRequired()]},
+        "provider": {"query_factory": providers, "validators": [validators.InputRequired()]},
         "client": {
-            "query_factory": _clients,
+            "query_factory": clients,
             "description": _l("When the inspection concerns the service one client gets."),
         },
         "inspector": {"validators": [validators.InputRequired()]},
