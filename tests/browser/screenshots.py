@@ -77,6 +77,27 @@ def _offers_to_compare(app) -> list[int]:
     return list(ids)
 
 
+def _busy_client(app) -> tuple[int, int]:
+    """(client id, open plan id) of the client with the most procedural steps and an open action plan."""
+    import sqlalchemy as sa
+
+    from models import ActionPlan, CaseStep, PlanStatus
+    from models.base import db
+
+    with app.app_context():
+        row = db.session.execute(
+            sa.select(CaseStep.client_id, ActionPlan.id)
+            .join(ActionPlan, ActionPlan.client_id == CaseStep.client_id)
+            .where(ActionPlan.status == PlanStatus.OPEN)
+            .group_by(CaseStep.client_id, ActionPlan.id)
+            .order_by(sa.func.count().desc(), CaseStep.client_id)
+            .limit(1)
+        ).first()
+    if row is None:
+        raise SystemExit("the demo data holds no client with steps and an open action plan")
+    return row[0], row[1]
+
+
 def take_screenshots(app, email: str, password: str, outdir: Path) -> list[Path]:
     from playwright.sync_api import expect, sync_playwright
 
@@ -140,6 +161,17 @@ def take_screenshots(app, email: str, password: str, outdir: Path) -> list[Path]
 
             page.goto("/admin/service-components/")
             shot("06-component-catalogue")
+
+            page.goto("/admin/")
+            shot("07-home")
+
+            client_id, plan_id = _busy_client(app)
+            page.goto(f"/admin/case-file/?client_id={client_id}")
+            expect(page.locator("body")).not_to_contain_text("Traceback")
+            shot("08-case-file")
+
+            page.goto(f"/admin/action-plans/print/?id={plan_id}")
+            shot("09-action-plan-print")
             browser.close()
     finally:
         server.stop()
