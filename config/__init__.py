@@ -55,6 +55,9 @@ class Config:
     # larger than twice that (plus the form) is cut off before it is read (bytes).
     MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 10)
     MAX_CONTENT_LENGTH = (2 * MAX_UPLOAD_MB + 1) * 1024 * 1024
+    # Rows on one sheet of an exported workbook, title and header included (Excel's limit);
+    # more rows go on in a second sheet.
+    EXPORT_SHEET_ROWS = _int("EXPORT_SHEET_ROWS", 1_048_576)
 
     # Sign-in (Flask-Security-Too).
     SECURITY_PASSWORD_HASH = "argon2"

@@ -22,6 +22,7 @@ from models import Choice, RuleViolation
 from models.base import ChoiceType
 
 from ..i18n import format_date, format_money
+from .export import ExportMixin
 from .fields import ModelConverter
 
 ALL_STAFF = ("admin", "head", "case_manager", "accountant")
@@ -75,7 +76,7 @@ class SecuredMixin:
         abort(403)
 
 
-class RegisterView(SecuredMixin, ModelView):
+class RegisterView(ExportMixin, SecuredMixin, ModelView):
     """A register screen: list, search, filters, details, forms checked by the domain's rules."""
 
     read_roles = ALL_STAFF

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import validators
 
+from exports.tabular import Kind
 from models import ComponentPrice, ServiceComponent, component_errors
 from models.base import db
 
@@ -18,6 +19,11 @@ from .fields import DateField, DecimalField
 def _current_price(view, context, model, name):
     row = model.price_on(date.today())
     return format_money(row.unit_price) if row else ""
+
+
+def _current_price_value(view, context, model, name):
+    row = model.price_on(date.today())
+    return row.unit_price if row else None
 
 
 def _price_list(view, context, model, name):
@@ -87,6 +93,8 @@ class ServiceComponentView(RegisterView):
         "prices": _l("Price list"),
     }
     column_formatters = {"current_price": _current_price}
+    column_formatters_export = {"current_price": _current_price_value}
+    column_export_kinds = {"current_price": Kind.MONEY}
     column_formatters_detail = {"prices": _price_list}
     column_searchable_list = ("code", "name")
     column_filters = ("area", "unit", "active")

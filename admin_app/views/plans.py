@@ -190,6 +190,7 @@ class ActionPlanView(RowRules, CaseWorkView):
         "goal_count": goals_count,
         "overdue": overdue_count,
     }
+    column_formatters_export = {"overdue": lambda view, context, model, name: len(model.overdue_activities)}
     column_formatters_detail = {
         "print": print_link,
         "status": plan_status,
