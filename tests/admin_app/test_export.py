@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
-from models import Client, Provider, ServiceComponent, db
+from models import db
 from tests.admin_app.helpers import admin_view, filter_arg, signed_in, sort_arg
 from tests.conftest import create_client, create_component, create_provider
 
