@@ -43,6 +43,7 @@ from . import (
     providers,
     quality,
     questionnaires,
+    reports,
     supervision,
     users,
 )
@@ -187,6 +188,7 @@ def register_views(app) -> Admin:
         supervision,
         materials,
         casefile,
+        reports,
         users,
     ):
         area.register(admin)
