@@ -409,7 +409,7 @@ def _admin_get_urls(app, ids: dict[str, int]) -> list[str]:
             continue
         if rule.endpoint == "admin.static":  # Flask-Admin's CSS and JavaScript, public like /static
             continue
-        url = rule.rule.replace("<export_type>", "csv")
+        url = rule.rule.replace("<export_type>", "csv").replace("<key>", "statistics")
         assert "<" not in url, f"{url}: add a value for its URL argument"
         base = url.split("/admin/", 1)[1].split("/", 1)[0]
         pk = ids.get(f"/admin/{base}/")
