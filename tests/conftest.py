@@ -5,6 +5,7 @@ import os
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -225,12 +226,22 @@ def create_procurement(*, reference_number: str | None = None, **overrides) -> P
     return procurement
 
 
+#: The Big List of Naughty Strings (MIT licence, tests/data/blns.LICENSE), kept with the tests so a
+#: fresh checkout needs nothing from outside.
+BLNS_PATH = Path(__file__).parent / "data" / "blns.json"
+
+
+def naughty_strings() -> list[str]:
+    import json
+
+    return json.loads(BLNS_PATH.read_text(encoding="utf-8"))
+
+
 @pytest.fixture
 def shipped_questionnaire(app):
     """The quality-of-life questionnaire the migrations ship (id 1), put back as the migration made it
     when a test wiped every table (tests/models/test_demo.py does, reference data included)."""
     import ast
-    from pathlib import Path
 
     from models import Instrument, InstrumentItem
 

@@ -69,15 +69,26 @@ def column_kind(model, name: str) -> Kind:
 _SEPARATORS = re.compile(r"<br\s*/?>|</(?:li|p|div|tr)>|</span>\s*(?=<span)", re.IGNORECASE)
 
 
-def plain(value):
-    """A value as a spreadsheet cell: typed where it is a number, date or yes/no; otherwise text."""
-    if value is None or isinstance(value, bool | int | float | Decimal | date):
+PLAIN_TYPES = frozenset({str, bool, int, float, Decimal, date, datetime})
+
+
+def plain(value, labels: dict | None = None):
+    """A value as a spreadsheet cell: typed where it is a number, date or yes/no; otherwise text.
+    ``labels`` caches the translated label of each choice (Enum) met."""
+    if value is None or type(value) in PLAIN_TYPES:
         return value
     if isinstance(value, Markup):
         parts = (Markup(part).striptags() for part in _SEPARATORS.split(str(value)))
         return "; ".join(part for part in parts if part)
     if isinstance(value, Enum):
-        return str(value)
+        if labels is None:
+            return str(value)
+        label = labels.get(value)
+        if label is None:
+            label = labels[value] = str(value)
+        return label
+    if isinstance(value, bool | int | float | Decimal | date):
+        return value
     if isinstance(value, list | tuple | set):
         return "; ".join(str(plain(v)) for v in value if v is not None)
     return str(value)
@@ -102,17 +113,24 @@ class ExportMixin:
             columns.append((name, Column(str(label), kind)))
         return columns
 
-    def export_value(self, model, name: str):
+    def export_getter(self, name: str):
+        """How one column's value is read from a record, decided once per export (not per cell)."""
         # Only formatters written for export; Flask-Admin's default (the screen's HTML ones) is ignored.
         formatter = (type(self).column_formatters_export or {}).get(name)
         if formatter is not None:
-            return plain(formatter(self, None, model, name))
-        mapper = sa.inspect(type(model))
+            return lambda model: formatter(self, None, model, name)
         head = name.split(".")[0]
-        if head in mapper.attrs or isinstance(getattr(type(model), head, None), property):
-            return plain(rec_getattr(model, name))
-        shown = self.column_formatters.get(name)
-        return plain(shown(self, None, model, name)) if shown else plain(rec_getattr(model, name))
+        real = head in sa.inspect(self.model).attrs or isinstance(getattr(self.model, head, None), property)
+        shown = None if real else self.column_formatters.get(name)
+        if shown is not None:
+            return lambda model: shown(self, None, model, name)
+        if "." not in name:
+            return lambda model: getattr(model, name, None)
+        return lambda model: rec_getattr(model, name)
+
+    def export_value(self, model, name: str):
+        """One column's value of one record, as it goes into the file."""
+        return plain(self.export_getter(name)(model))
 
     def _filter_description(self, view_args) -> list[str]:
         parts = []
@@ -144,8 +162,10 @@ class ExportMixin:
             iterator = iter(results)
         except InvalidRequestError:  # joined eager loading of a collection cannot be chunked
             iterator = iter(query.all())
+        getters = [self.export_getter(name) for name in names]
+        labels: dict = {}  # a choice's label is translated once per export, not once per cell
         for model in iterator:
-            yield [self.export_value(model, name) for name in names]
+            yield [plain(get(model), labels) for get in getters]
 
     def export_sheet(self, view_args) -> Sheet:
         now = datetime.now(TALLINN)

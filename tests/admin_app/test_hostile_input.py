@@ -2,21 +2,19 @@
 exactly as typed, shown escaped in the list and on the details page; too long or with a NUL
 character refused with a message next to the field, and then nothing is saved."""
 
-import json
 from datetime import date
 from itertools import count as counter
-from pathlib import Path
 
 import pytest
 from markupsafe import escape
 
 from models import Client, Offer, Procurement, Provider, codes
 from tests.admin_app.helpers import TUPLE_CHOICES, make, page, refused, saved, signed_in, snapshot
-from tests.conftest import create_component, create_provider, fetch, post_form
+from tests.conftest import create_component, create_provider, fetch, naughty_strings, post_form
 
 pytestmark = TUPLE_CHOICES
 
-BLNS = json.loads(Path("/work/shared/testdata/blns.json").read_text(encoding="utf-8"))
+BLNS = naughty_strings()
 NAMED = [
     "<script>alert(1)</script>",
     "=cmd|' /C calc'!A0",
