@@ -35,6 +35,8 @@ from . import (
     casework,
     catalogue,
     clients,
+    deliveries,
+    invoices,
     materials,
     meetings,
     offers,
@@ -184,6 +186,8 @@ def register_views(app) -> Admin:
         quality,
         supervision,
         materials,
+        deliveries,
+        invoices,
         casefile,
         users,
     ):
