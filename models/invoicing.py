@@ -119,17 +119,6 @@ def generate_invoice(month: date, by: User | None = None) -> Invoice:
     return invoice
 
 
-def release_draft(invoice: Invoice) -> None:
-    """Before a draft is deleted: free its deliveries for the next generation. A confirmed
-    invoice is never deleted."""
-    if not invoice.is_draft:
-        _refuse(_l("A confirmed invoice is never deleted; issue a credit note instead."))
-    db.session.execute(
-        sa.update(D).where(D.invoice_id == invoice.id).values(invoice_id=None, line_id=None),
-        execution_options={"synchronize_session": False},
-    )
-
-
 def _update_total(invoice: Invoice) -> None:
     total = sa.select(sa.func.coalesce(sa.func.sum(L.amount), 0)).where(L.invoice_id == invoice.id).scalar_subquery()
     db.session.execute(sa.update(Invoice).where(Invoice.id == invoice.id).values(total=total))

@@ -27,7 +27,7 @@ from models import (
     mark_sent,
 )
 from models.base import db
-from models.invoicing import net_total, release_draft, stale, totals_by
+from models.invoicing import net_total, stale, totals_by
 
 from .base import RegisterView, badge, signed_in_roles
 
@@ -92,8 +92,16 @@ class InvoiceView(RegisterView):
     column_sortable_list = ("number", "month", "status", "total", "issued_on", "due_on")
     column_default_sort = [("month", True), ("id", True)]
 
+    # An invoice is made by generation and changed only through its lifecycle, never by a form;
+    # a draft is not deleted either, it is generated again.
     can_create = False
     can_edit = False
+    can_delete = False
+
+    def _handle_view(self, name, **kwargs):
+        if name in self.write_methods and signed_in_roles():
+            abort(403)
+        return super()._handle_view(name, **kwargs)
 
     def may_confirm(self) -> bool:
         return bool(signed_in_roles() & CONFIRMERS)
@@ -221,14 +229,13 @@ class InvoiceView(RegisterView):
         if done:
             flash(ngettext("%(num)s invoice marked as paid.", "%(num)s invoices marked as paid.", done), "success")
 
-    def on_model_delete(self, model):
-        release_draft(model)
-
     def is_action_allowed(self, name):
         if name == "confirm":
             return self.may_confirm()
-        if name in ("sent", "paid", "delete"):
+        if name in ("sent", "paid"):
             return self.may_write()
+        if name == "delete":
+            return False
         return super().is_action_allowed(name)
 
     def render(self, template, **kwargs):
