@@ -4,7 +4,7 @@ import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext, ngettext
@@ -193,7 +193,7 @@ class InvoiceView(RegisterView):
         invoice = self._invoice(invoice_id)
         name = workbook.filename(invoice)
         return Response(
-            workbook.stream(invoice),
+            stream_with_context(workbook.stream(invoice)),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
