@@ -1,7 +1,10 @@
 """The invoice workbook read back with openpyxl: three sheets, numbers as numbers, dates as dates,
 the totals on every sheet equal to the database's to the cent; laid out for A4."""
 
+import csv
 import io
+import shutil
+import subprocess
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -107,3 +110,26 @@ def test_a_credit_note_workbook_carries_negative_amounts(invoice):
     labels = {book["Invoice"].cell(r, 1).value: book["Invoice"].cell(r, 2).value for r in range(1, 16)}
     assert labels["Credits invoice"] == invoice.number
     assert filename(note) == "kreeditarve-2026-0002.xlsx"
+
+
+LIBREOFFICE = shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(LIBREOFFICE is None, reason="LibreOffice is not installed")
+def test_libreoffice_opens_it_with_the_same_totals(invoice, tmp_path):
+    """What a finance office without Excel sees: every sheet converted to CSV by LibreOffice."""
+    path = tmp_path / "koondarve.xlsx"
+    with force_locale("en"):
+        path.write_bytes(b"".join(stream(invoice)))
+    all_sheets = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    subprocess.run(
+        [LIBREOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", all_sheets]
+        + ["--outdir", str(tmp_path), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    for sheet, column in (("Invoice", 5), ("Lines", 10), ("Providers", 4)):
+        rows = list(csv.reader((tmp_path / f"koondarve-{sheet}.csv").read_text(encoding="utf-8").splitlines()))
+        total = next(row for row in rows if row and row[0] == "Total")
+        assert Decimal(total[column]) == invoice.total, sheet
