@@ -1,8 +1,9 @@
 """Teenuse osutamised: the delivery register, priced on save, locked once invoiced; bulk load from Excel."""
 
+from babel.numbers import format_decimal
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
@@ -15,6 +16,17 @@ from models.delivery_sheet import COLUMNS, SheetError, load_deliveries
 from .base import RegisterView, badge
 
 WRITERS = ("head", "case_manager", "accountant")
+
+
+def format_quantity(value) -> str:
+    """A quantity with two decimals the way the user's language writes it (12,50 in Estonian)."""
+    return format_decimal(value, format="#,##0.00", locale=str(get_locale() or "et"))
+
+
+def quantity(view, context, model, name) -> str:
+    """A quantity in its unit, never as money."""
+    unit = model.component.unit.label if model.component is not None else ""
+    return f"{format_quantity(model.quantity)} {unit}".strip()
 
 
 def _invoice(view, context, model, name):
@@ -71,7 +83,8 @@ class DeliveryView(RegisterView):
         "period_end": _l("Period end"),
         "client": _l("Client"),
         "client.personal_code": _l("Personal ID code"),
-        "client.last_name": _l("Client"),
+        "client.last_name": _l("Last name"),
+        "client.first_name": _l("First name"),
         "provider": _l("Provider"),
         "provider.name": _l("Provider"),
         "component": _l("Service component"),
@@ -85,8 +98,8 @@ class DeliveryView(RegisterView):
         "offer": _l("Price from offer"),
         "notes": _l("Notes"),
     }
-    column_formatters = {"invoice": _invoice}
-    column_formatters_detail = {"invoice": _invoice}
+    column_formatters = {"invoice": _invoice, "quantity": quantity}
+    column_formatters_detail = {"invoice": _invoice, "quantity": quantity}
     column_searchable_list = (
         "client.last_name",
         "client.first_name",

@@ -4,11 +4,10 @@ import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from babel.numbers import format_decimal
 from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -31,6 +30,7 @@ from models.base import db
 from models.invoicing import net_total, stale, totals_by
 
 from .base import RegisterView, badge, signed_in_roles
+from .deliveries import format_quantity
 
 STATUS_COLOURS = {
     InvoiceStatus.DRAFT: "secondary",
@@ -47,11 +47,6 @@ def _status(view, context, model, name):
 
 def _month(view, context, model, name):
     return f"{model.month:%m.%Y}"
-
-
-def _quantity(value) -> str:
-    """A quantity with two decimals the way the user's language writes it (12,50 in Estonian)."""
-    return format_decimal(value, format="#,##0.00", locale=str(get_locale() or "et"))
 
 
 def parse_month(text: str | None) -> date | None:
@@ -278,7 +273,7 @@ class InvoiceView(RegisterView):
             "credit_notes": notes,
             "net_total": net_total(invoice) if invoice.kind == InvoiceKind.INVOICE else None,
             "stale": invoice.is_draft and invoice.kind == InvoiceKind.INVOICE and stale(invoice),
-            "quantity": _quantity,
+            "quantity": format_quantity,
             "may_confirm": self.may_confirm(),
             "may_write": self.may_write(),
             "InvoiceStatus": InvoiceStatus,
