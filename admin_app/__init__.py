@@ -49,5 +49,7 @@ def check_settings(app: Flask) -> None:
     code = app.config.get("MUNICIPALITY_REGISTRY_CODE")
     if code:
         app.config["MUNICIPALITY_REGISTRY_CODE"] = codes.registry_code(code)
+    if app.config.get("MUNICIPALITY_IBAN"):
+        app.config["MUNICIPALITY_IBAN"] = codes.iban(app.config["MUNICIPALITY_IBAN"])
     if app.config["BABEL_DEFAULT_LOCALE"] not in app.config["LANGUAGES"]:
         raise RuntimeError(f"JUHTUM_LANGUAGE must be one of {', '.join(app.config['LANGUAGES'])}")

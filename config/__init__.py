@@ -44,6 +44,12 @@ class Config:
     # its registry code (8 digits, begins with 77) is checked at start-up when set.
     MUNICIPALITY_NAME = os.environ.get("MUNICIPALITY_NAME", "Rapla vald")
     MUNICIPALITY_REGISTRY_CODE = os.environ.get("MUNICIPALITY_REGISTRY_CODE", "")
+    # The account SKA pays the monthly invoice into, and the days it has to pay (days).
+    MUNICIPALITY_IBAN = os.environ.get("MUNICIPALITY_IBAN", "")
+    INVOICE_PAYMENT_DAYS = _int("INVOICE_PAYMENT_DAYS", 14)
+    # The payer of the monthly invoice: the Social Insurance Board (Sotsiaalkindlustusamet).
+    SKA_NAME = os.environ.get("SKA_NAME", "Sotsiaalkindlustusamet")
+    SKA_REGISTRY_CODE = os.environ.get("SKA_REGISTRY_CODE", "70001975")
 
     # Procurement thresholds (riigihangete seadus § 14), euros without VAT.
     SIMPLE_PROCUREMENT_THRESHOLD = _int("SIMPLE_PROCUREMENT_THRESHOLD", 30000)

@@ -27,6 +27,9 @@ from .clients import (
     TargetGroup,
     client_errors,
 )
+from .deliveries import ServiceDelivery, delivery_errors, price_for
+from .invoices import Invoice, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceStatus, reference_number
+from .invoicing import confirm_invoice, create_credit_note, generate_invoice, mark_paid, mark_sent
 from .materials import Material, MaterialKind, material_errors
 from .meetings import FollowUp, Meeting, MeetingKind, meeting_errors
 from .offers import Offer, OfferStatus, offer_errors
@@ -38,6 +41,20 @@ from .supervision import Inspection, Severity, Violation, ViolationKind, Violati
 from .users import Role, RoleName, User
 
 __all__ = [
+    "mark_sent",
+    "mark_paid",
+    "generate_invoice",
+    "create_credit_note",
+    "confirm_invoice",
+    "reference_number",
+    "InvoiceStatus",
+    "InvoiceLine",
+    "InvoiceKind",
+    "InvoiceEvent",
+    "Invoice",
+    "price_for",
+    "delivery_errors",
+    "ServiceDelivery",
     "ActionPlan",
     "Activity",
     "ActivityStatus",

@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from . import codes, demo_casework
+from . import codes, demo_casework, demo_deliveries
 from . import demo_data as data
 from .base import RuleViolation, db
 from .catalogue import ComponentPrice, ServiceComponent, component_errors
@@ -59,6 +59,8 @@ def load(instance_path) -> str:
         clients = _clients(rng, today, municipalities, providers, users)
         db.session.flush()
         casework = demo_casework.load(rng, today, clients, providers, users)
+        db.session.flush()  # pricing a delivery looks up contracts and offers in the database
+        deliveries = demo_deliveries.load(today, clients, providers, components, SEED + 4)
         pending = _write_logins(logins_path, logins)
         db.session.commit()
     except BaseException:
@@ -67,6 +69,8 @@ def load(instance_path) -> str:
             pending.unlink(missing_ok=True)
         raise
     os.replace(pending, logins_path)
+    head = next(users[email] for role, email, _ in data.USERS if role == "head")
+    invoices = demo_deliveries.invoice_earlier_months(today, head)
     staff = sum(len(p.staff) for p in providers.values())
     prices = sum(len(c.prices) for c in components.values())
     bids = sum(len(p.bids) for p in procurements)
@@ -77,6 +81,8 @@ def load(instance_path) -> str:
         f"{len(procurements)} procurements ({bids} tenders), {len(offers)} offers, "
         f"{len(clients)} clients ({network} network members) and {len(users)} users. "
         f"{demo_casework.summary(casework)} "
+        f"{deliveries} service deliveries in the last {demo_deliveries.MONTHS} months: "
+        f"{invoices} months invoiced, the last ready to invoice. "
         f"The demo sign-ins are in {logins_path} (readable by you only)."
     )
 

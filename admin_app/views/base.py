@@ -188,7 +188,13 @@ class RegisterView(ExportMixin, SecuredMixin, ModelView):
 
     def handle_view_exception(self, exc) -> bool:
         if isinstance(exc, RuleViolation):
-            flash(gettext("Not saved: %(errors)s", errors=" ".join(exc.errors.values())), "error")
+            # A refused delete (e.g. a provider on an invoice) says so, not "not saved".
+            deleting = (request.endpoint or "").endswith((".delete_view", ".action_view"))
+            errors = " ".join(exc.errors.values())
+            if deleting:
+                flash(gettext("Not deleted: %(errors)s", errors=errors), "error")
+            else:
+                flash(gettext("Not saved: %(errors)s", errors=errors), "error")
             return True
         if isinstance(exc, IntegrityError):
             flash(

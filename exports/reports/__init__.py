@@ -85,4 +85,4 @@ def mean(total, count, places: str = "0.01") -> Decimal | None:
     return (exact / count).quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
-from . import quality, statistics, supervision  # noqa: E402,F401  (registers the reports)
+from . import pilot, quality, statistics, supervision  # noqa: E402,F401  (registers the reports)

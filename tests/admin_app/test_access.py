@@ -22,6 +22,7 @@ from models import (
     Inspection,
     Instrument,
     InstrumentItem,
+    Invoice,
     Material,
     Meeting,
     Municipality,
@@ -32,6 +33,7 @@ from models import (
     QolAnswerSet,
     Role,
     ServiceComponent,
+    ServiceDelivery,
     User,
     codes,
     db,
@@ -48,6 +50,7 @@ from tests.conftest import (
     csrf_token,
     sign_in,
 )
+from tests.deliveries import MONTH, create_delivery, setting
 
 # Flask-Admin 2.2 hands the registers' choice lists to WTForms 3.3 as tuples (see the report:
 # RegisterView._choice_fields); harmless today, not what this module tests.
@@ -302,8 +305,48 @@ REGISTERS = [
         editable=False,
     ),
 ]
+REGISTERS += [
+    Register(
+        "/admin/deliveries/",
+        ServiceDelivery,
+        frozenset(READ_SUPPLY),
+        frozenset(READ_SUPPLY),
+        lambda: _delivery(),
+        lambda: _delivery_form(),
+        ("notes", "Kodukülastus", "Kodukülastus"),
+        editable=False,
+    ),
+    Register(
+        "/admin/invoices/",
+        Invoice,
+        frozenset(READ_SUPPLY),
+        frozenset(),
+        lambda: _draft_invoice(),
+        lambda: {"month": "2026-09-01", "kind": "invoice", "status": "draft"},
+        ("status", "paid", "paid"),
+        editable=False,
+    ),
+]
 BY_URL = {r.url: r for r in REGISTERS}
 LIFE_AREAS = ("housing", "income", "physical_health", "mental_health", "work_study", "daily_coping", "social", "safety")
+
+
+def _delivery() -> ServiceDelivery:
+    provider, component, client = setting()
+    return create_delivery(provider=provider, component=component, client=client)
+
+
+def _delivery_form() -> dict:
+    provider, component, client = setting()
+    values = {"client": client.id, "provider": provider.id, "component": component.id, "mode": "individual"}
+    return {**{k: str(v) for k, v in values.items()}, "delivered_on": "2026-09-14", "quantity": "1.5"}
+
+
+def _draft_invoice() -> Invoice:
+    from models import generate_invoice
+
+    _delivery()
+    return generate_invoice(MONTH)
 
 
 def _saved(record):
@@ -409,7 +452,11 @@ def _admin_get_urls(app, ids: dict[str, int]) -> list[str]:
             continue
         if rule.endpoint == "admin.static":  # Flask-Admin's CSS and JavaScript, public like /static
             continue
-        url = rule.rule.replace("<export_type>", "csv").replace("<key>", "statistics")
+        url = (
+            rule.rule.replace("<export_type>", "csv")
+            .replace("<key>", "statistics")
+            .replace("<int:invoice_id>", str(ids.get("/admin/invoices/", 0)))
+        )
         assert "<" not in url, f"{url}: add a value for its URL argument"
         base = url.split("/admin/", 1)[1].split("/", 1)[0]
         pk = ids.get(f"/admin/{base}/")

@@ -295,3 +295,66 @@ def test_who_reads_the_reports(app, client, role, status):
     for key in REPORTS:
         assert user.get(f"/admin/reports/{key}/?{PERIOD}").status_code == status
         assert user.get(f"/admin/reports/{key}/xlsx/?{PERIOD}").status_code == status
+
+
+# --- The SKA pilot report ------------------------------------------------------------------------
+
+
+def test_ska_pilot_report_equals_hand_counts_on_the_demo_municipality(app, tmp_path):
+    from models import Material, MaterialKind, ServiceDelivery, demo
+    from models.clients import ExitReason
+
+    today = date.today()
+    start = (today.replace(day=1) - timedelta(days=365)).replace(day=1)
+    end = today.replace(day=1) - timedelta(days=1)
+    with app.app_context():
+        demo.load(tmp_path)
+    report = build(app, "ska-pilot", start, end)
+    participants, left, components, areas, providers, materials = report.tables
+    with app.app_context():
+        clients = [c for c in db.session.scalars(sa.select(Client)).all() if c.entry_date]
+        for group in TargetGroup:
+            mine = [c for c in clients if c.target_group == group]
+            row = participants.row(str(group))
+            assert row[1:] == [
+                len([c for c in mine if c.entry_date < start and (c.exit_date is None or c.exit_date >= start)]),
+                len([c for c in mine if start <= c.entry_date <= end]),
+                len([c for c in mine if c.exit_date and start <= c.exit_date <= end]),
+                len([c for c in mine if c.entry_date <= end and (c.exit_date is None or c.exit_date > end)]),
+            ]
+            assert row[1] + row[2] - row[3] == row[4], "at the start + entered − left = at the end"
+        assert sum(r[2] for r in participants.rows[:-1]) > 0 and sum(r[3] for r in participants.rows[:-1]) > 0
+
+        leavers = [c for c in clients if c.exit_date and start <= c.exit_date <= end]
+        for reason in ExitReason:
+            assert left.row(str(reason))[1] == len([c for c in leavers if c.exit_reason == reason])
+
+        paid = [
+            d
+            for d in db.session.scalars(sa.select(ServiceDelivery)).all()
+            if start <= d.delivered_on <= end and d.client.target_group == TargetGroup.PILOT
+        ]
+        assert paid, "the demo has deliveries in the period"
+        by_component = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        by_area = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        by_provider = defaultdict(lambda: [set(), Decimal(0), Decimal(0)])
+        for d in paid:
+            for bucket in (by_component[f"{d.component.code} {d.component.name}"], by_area[str(d.component.area)]):
+                bucket[0] += d.quantity
+                bucket[1] += d.amount
+            p = by_provider[d.provider.name]
+            p[0].add(d.client_id)
+            p[1] += d.quantity
+            p[2] += d.amount
+        assert {r[0]: [r[3], r[4]] for r in components.rows} == {k: v for k, v in by_component.items()}
+        assert {r[0]: r[1:] for r in areas.rows} == {k: v for k, v in by_area.items()}
+        assert {r[0]: [r[1], r[2], r[3]] for r in providers.rows} == {
+            k: [len(v[0]), v[1], v[2]] for k, v in by_provider.items()
+        }
+        euros = sum(r[4] for r in components.rows)
+        assert (
+            euros == sum(r[2] for r in areas.rows) == sum(r[3] for r in providers.rows) == sum(d.amount for d in paid)
+        )
+
+        sent = [m for m in db.session.scalars(sa.select(Material)).all() if start <= m.sent_on <= end]
+        assert [r[1] for r in materials.rows] == [len([m for m in sent if m.kind == k]) for k in MaterialKind]

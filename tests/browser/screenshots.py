@@ -175,7 +175,7 @@ def take_screenshots(app, email: str, password: str, outdir: Path) -> list[Path]
             shot("09-action-plan-print")
 
             year_ago = date.today().replace(day=1, month=1, year=date.today().year - 1)
-            for n, key in enumerate(("statistics", "quality-of-life", "supervision"), start=10):
+            for n, key in enumerate(("ska-pilot", "statistics", "quality-of-life", "supervision"), start=10):
                 page.goto(f"/admin/reports/{key}/?start={year_ago:%d.%m.%Y}&end={date.today():%d.%m.%Y}")
                 expect(page.locator("body")).not_to_contain_text("Traceback")
                 shot(f"{n}-report-{key}")

@@ -1,0 +1,287 @@
+"""Koondarved: generate the month's draft, check it, confirm, send, mark paid, credit; download the workbook."""
+
+import re
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from exports import invoice as workbook
+from models import (
+    Client,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    RuleViolation,
+    confirm_invoice,
+    create_credit_note,
+    generate_invoice,
+    mark_paid,
+    mark_sent,
+)
+from models.base import db
+from models.invoicing import net_total, stale, totals_by
+
+from .base import RegisterView, badge, signed_in_roles
+from .deliveries import format_quantity
+
+STATUS_COLOURS = {
+    InvoiceStatus.DRAFT: "secondary",
+    InvoiceStatus.CONFIRMED: "info",
+    InvoiceStatus.SENT: "primary",
+    InvoiceStatus.PAID: "success",
+}
+CONFIRMERS = {"admin", "head"}
+
+
+def _status(view, context, model, name):
+    return badge(model.status.label, STATUS_COLOURS[model.status])
+
+
+def _month(view, context, model, name):
+    return f"{model.month:%m.%Y}"
+
+
+def parse_month(text: str | None) -> date | None:
+    """The first day of a month given as 2026-10 (a month picker) or 10.2026 (typed)."""
+    text = (text or "").strip()
+    for pattern, year_first in ((r"(\d{4})-(\d{1,2})", True), (r"(\d{1,2})[./](\d{4})", False)):
+        match = re.fullmatch(pattern, text)
+        if match:
+            a, b = (int(g) for g in match.groups())
+            year, month = (a, b) if year_first else (b, a)
+            if 1 <= month <= 12 and 2000 <= year <= 2100:
+                return date(year, month, 1)
+    return None
+
+
+def last_month(today: date | None = None) -> date:
+    today = today or date.today()
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+class InvoiceView(RegisterView):
+    """Monthly consolidated invoices to SKA and their credit notes."""
+
+    read_roles = ("head", "case_manager", "accountant")
+    write_roles = ("head", "accountant")
+    list_template = "admin/invoice_list.html"
+    details_template = "admin/invoice_details.html"
+
+    column_list = ("number", "kind", "month", "status", "total", "issued_on", "due_on", "reference_number")
+    column_labels = {
+        "number": _l("Number"),
+        "kind": _l("Kind"),
+        "month": _l("Month"),
+        "status": _l("Status"),
+        "total": _l("Total"),
+        "issued_on": _l("Invoice date"),
+        "due_on": _l("Due date"),
+        "reference_number": _l("Reference number"),
+        "credited_invoice": _l("Credits invoice"),
+    }
+    column_formatters = {"status": _status, "month": _month}
+    column_searchable_list = ("number", "reference_number")
+    column_filters = ("month", "status", "kind", "issued_on")
+    column_sortable_list = ("number", "month", "status", "total", "issued_on", "due_on")
+    column_default_sort = [("month", True), ("id", True)]
+
+    # An invoice is made by generation and changed only through its lifecycle, never by a form;
+    # a draft is not deleted either, it is generated again.
+    can_create = False
+    can_edit = False
+    can_delete = False
+
+    def _handle_view(self, name, **kwargs):
+        if name in self.write_methods and signed_in_roles():
+            abort(403)
+        return super()._handle_view(name, **kwargs)
+
+    def may_confirm(self) -> bool:
+        return bool(signed_in_roles() & CONFIRMERS)
+
+    def _invoice(self, invoice_id: int) -> Invoice:
+        invoice = db.session.get(Invoice, invoice_id)
+        if invoice is None:
+            abort(404)
+        return invoice
+
+    def _run(self, step, invoice, done: str):
+        """Run a lifecycle step; say what happened, or why not."""
+        try:
+            step(invoice, by=current_user._get_current_object())
+        except RuleViolation as e:
+            flash(" ".join(e.errors.values()), "error")
+        else:
+            flash(done, "success")
+        return redirect(url_for(".details_view", id=invoice.id))
+
+    @expose("/generate/", methods=("GET", "POST"))
+    def generate_view(self):
+        """Generate (or regenerate) the draft of a month."""
+        if not self.may_write():
+            abort(403)
+        error = None
+        value = request.form.get("month") or f"{last_month():%Y-%m}"
+        if request.method == "POST":
+            month = parse_month(value)
+            if month is None:
+                error = gettext("Give the month as a month and year, e.g. 10.2026.")
+            else:
+                try:
+                    invoice = generate_invoice(month, by=current_user._get_current_object())
+                except RuleViolation as e:
+                    error = " ".join(e.errors.values())
+                else:
+                    flash(
+                        gettext(
+                            "Draft invoice for %(month)s made: %(lines)s lines, %(total)s €.",
+                            month=f"{month:%m.%Y}",
+                            lines=len(invoice.lines),
+                            total=invoice.total,
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for(".details_view", id=invoice.id))
+        return self.render("admin/invoice_generate.html", value=value, error=error)
+
+    @expose("/<int:invoice_id>/confirm/", methods=("POST",))
+    def confirm_view(self, invoice_id):
+        if not self.may_confirm():
+            abort(403)
+        invoice = self._invoice(invoice_id)
+        return self._run(confirm_invoice, invoice, gettext("Confirmed."))
+
+    @expose("/<int:invoice_id>/sent/", methods=("POST",))
+    def sent_view(self, invoice_id):
+        if not self.may_write():
+            abort(403)
+        return self._run(mark_sent, self._invoice(invoice_id), gettext("Marked as sent to SKA."))
+
+    @expose("/<int:invoice_id>/paid/", methods=("POST",))
+    def paid_view(self, invoice_id):
+        if not self.may_write():
+            abort(403)
+        return self._run(mark_paid, self._invoice(invoice_id), gettext("Marked as paid."))
+
+    @expose("/<int:invoice_id>/credit/", methods=("POST",))
+    def credit_view(self, invoice_id):
+        if not self.may_write():
+            abort(403)
+        invoice = self._invoice(invoice_id)
+        try:
+            ids = [int(i) for i in request.form.getlist("line")]
+            note = create_credit_note(invoice, ids, by=current_user._get_current_object())
+        except ValueError:
+            flash(gettext("Choose the lines to credit."), "error")
+        except RuleViolation as e:
+            flash(" ".join(e.errors.values()), "error")
+        else:
+            flash(gettext("Credit note drafted; the head of department confirms it."), "success")
+            return redirect(url_for(".details_view", id=note.id))
+        return redirect(url_for(".details_view", id=invoice.id))
+
+    @expose("/<int:invoice_id>/download/")
+    def download_view(self, invoice_id):
+        """The workbook, streamed as it is read from the file it was written to."""
+        invoice = self._invoice(invoice_id)
+        name = workbook.filename(invoice)
+        return Response(
+            stream_with_context(workbook.stream(invoice)),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    def _bulk(self, ids, step, allowed: bool) -> int:
+        """Run ``step`` on each chosen invoice; flash why any was refused; return how many went."""
+        if not allowed:
+            abort(403)
+        done = 0
+        for invoice in db.session.scalars(sa.select(Invoice).where(Invoice.id.in_([int(i) for i in ids]))).all():
+            try:
+                step(invoice, by=current_user._get_current_object())
+                done += 1
+            except RuleViolation as e:
+                flash(f"{invoice}: {' '.join(e.errors.values())}", "error")
+        return done
+
+    @action("confirm", _l("Confirm"), _l("Confirm the chosen invoices? A confirmed invoice never changes."))
+    def action_confirm(self, ids):
+        done = self._bulk(ids, confirm_invoice, self.may_confirm())
+        if done:
+            flash(ngettext("%(num)s invoice confirmed.", "%(num)s invoices confirmed.", done), "success")
+
+    @action("sent", _l("Mark sent"))
+    def action_sent(self, ids):
+        done = self._bulk(ids, mark_sent, self.may_write())
+        if done:
+            flash(ngettext("%(num)s invoice marked as sent.", "%(num)s invoices marked as sent.", done), "success")
+
+    @action("paid", _l("Mark paid"))
+    def action_paid(self, ids):
+        done = self._bulk(ids, mark_paid, self.may_write())
+        if done:
+            flash(ngettext("%(num)s invoice marked as paid.", "%(num)s invoices marked as paid.", done), "success")
+
+    def is_action_allowed(self, name):
+        if name == "confirm":
+            return self.may_confirm()
+        if name in ("sent", "paid"):
+            return self.may_write()
+        if name == "delete":
+            return False
+        return super().is_action_allowed(name)
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs.update(self._details(kwargs["model"]))
+        return super().render(template, **kwargs)
+
+    def _details(self, invoice: Invoice) -> dict:
+        """Lines grouped by client, totals per provider and per component area, history."""
+        lines = db.session.scalars(
+            sa.select(InvoiceLine)
+            .join(Client, Client.id == InvoiceLine.client_id)
+            .where(InvoiceLine.invoice_id == invoice.id)
+            .options(
+                joinedload(InvoiceLine.client), joinedload(InvoiceLine.provider), joinedload(InvoiceLine.component)
+            )
+            .order_by(Client.last_name, Client.first_name, Client.id, InvoiceLine.id)
+        ).all()
+        credited = set(
+            db.session.scalars(
+                sa.select(InvoiceLine.credited_line_id).where(
+                    InvoiceLine.credited_line_id.in_([line.id for line in lines])
+                )
+            )
+        )
+        notes = db.session.scalars(
+            sa.select(Invoice).where(Invoice.credited_invoice_id == invoice.id).order_by(Invoice.id)
+        ).all()
+        return {
+            "lines": lines,
+            "credited": credited,
+            "by_provider": totals_by(invoice.id, "provider"),
+            "by_area": totals_by(invoice.id, "area"),
+            "credit_notes": notes,
+            "net_total": net_total(invoice) if invoice.kind == InvoiceKind.INVOICE else None,
+            "stale": invoice.is_draft and invoice.kind == InvoiceKind.INVOICE and stale(invoice),
+            "quantity": format_quantity,
+            "may_confirm": self.may_confirm(),
+            "may_write": self.may_write(),
+            "InvoiceStatus": InvoiceStatus,
+            "InvoiceKind": InvoiceKind,
+        }
+
+
+def register(admin) -> None:
+    admin.add_view(
+        InvoiceView(Invoice, db, name=_l("Invoices"), endpoint="invoices", url="invoices", category=_l("Invoicing"))
+    )

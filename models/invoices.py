@@ -1,0 +1,270 @@
+"""Koondarved: the monthly consolidated invoice to SKA, its lines, credit notes and history."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Choice, ChoiceType, RuleViolation, choice_check, db
+from .catalogue import PriceMode, ServiceComponent
+from .clients import Client
+from .deliveries import ServiceDelivery
+from .providers import Provider
+from .users import User
+
+
+class InvoiceKind(Choice):
+    INVOICE = "invoice", _l("Invoice")
+    CREDIT_NOTE = "credit_note", _l("Credit note")
+
+
+class InvoiceStatus(Choice):
+    DRAFT = "draft", _l("Draft")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    SENT = "sent", _l("Sent")
+    PAID = "paid", _l("Paid")
+
+
+class Invoice(db.Model):
+    """Koondarve (or kreeditarve): one month's consolidated invoice to SKA."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        choice_check("kind", InvoiceKind),
+        choice_check("status", InvoiceStatus),
+        sa.UniqueConstraint("year", "sequence", name="uq_invoice_year_sequence"),
+        sa.CheckConstraint("status = 'draft' OR number IS NOT NULL", name="numbered_when_confirmed"),
+        sa.CheckConstraint("kind = 'invoice' OR credited_invoice_id IS NOT NULL", name="credit_note_refers"),
+        # One invoice per month (a draft is regenerated in place); credit notes come on top.
+        sa.Index(
+            "uq_invoice_one_per_month",
+            "month",
+            unique=True,
+            sqlite_where=sa.text("kind = 'invoice'"),
+            postgresql_where=sa.text("kind = 'invoice'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[InvoiceKind] = mapped_column(ChoiceType(InvoiceKind), default=InvoiceKind.INVOICE, index=True)
+    # The first day of the month invoiced.
+    month: Mapped[date] = mapped_column(index=True)
+    status: Mapped[InvoiceStatus] = mapped_column(ChoiceType(InvoiceStatus), default=InvoiceStatus.DRAFT, index=True)
+    number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    year: Mapped[int | None]
+    sequence: Mapped[int | None]
+    reference_number: Mapped[str | None] = mapped_column(sa.String(20))
+    issued_on: Mapped[date | None] = mapped_column(index=True)
+    due_on: Mapped[date | None]
+    total: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=0)
+    credited_invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice.id"), index=True)
+    credited_invoice: Mapped["Invoice | None"] = relationship(remote_side=[id])
+    lines: Mapped[list["InvoiceLine"]] = relationship(
+        back_populates="invoice",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        foreign_keys="InvoiceLine.invoice_id",
+    )
+    events: Mapped[list["InvoiceEvent"]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", passive_deletes=True, order_by="InvoiceEvent.at"
+    )
+
+    def __str__(self) -> str:
+        label = self.number or str(_l("draft"))
+        return f"{self.kind.label if self.kind else ''} {label} ({self.month:%m.%Y})".strip()
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status in (None, InvoiceStatus.DRAFT)
+
+    @property
+    def period_end(self) -> date:
+        """The last day of the month invoiced."""
+        return month_end(self.month)
+
+
+class InvoiceLine(db.Model):
+    """A line of an invoice: one client's deliveries of one component by one provider at one price."""
+
+    __tablename__ = "invoice_line"
+    __table_args__ = (choice_check("mode", PriceMode),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    invoice: Mapped[Invoice] = relationship(back_populates="lines", foreign_keys=[invoice_id])
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    client: Mapped[Client] = relationship()
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), index=True)
+    provider: Mapped[Provider] = relationship()
+    component_id: Mapped[int] = mapped_column(sa.ForeignKey("service_component.id"), index=True)
+    component: Mapped[ServiceComponent] = relationship()
+    mode: Mapped[PriceMode] = mapped_column(ChoiceType(PriceMode))
+    unit_price: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
+    delivery_count: Mapped[int] = mapped_column(default=0)
+    # On a credit note: the line it reverses. Unique, so a line is never credited twice.
+    credited_line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice_line.id"), unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.client} – {self.component}: {self.amount} €"
+
+
+class InvoiceEvent(db.Model):
+    """A state change of an invoice: what it became, when and by whom."""
+
+    __tablename__ = "invoice_event"
+    __table_args__ = (choice_check("status", InvoiceStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    invoice: Mapped[Invoice] = relationship(back_populates="events")
+    status: Mapped[InvoiceStatus] = mapped_column(ChoiceType(InvoiceStatus))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    by: Mapped[User | None] = relationship()
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    def __str__(self) -> str:
+        return f"{self.status.label}: {self.at:%d.%m.%Y %H:%M} {self.by or ''}".strip()
+
+
+class InvoiceCounter(db.Model):
+    """The last invoice number given in a year: the row is locked while a number is taken."""
+
+    __tablename__ = "invoice_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def invoiced_month(day: date) -> str | None:
+    """The number of the confirmed invoice covering ``day``'s month, if there is one."""
+    query = sa.select(Invoice.number).where(
+        Invoice.kind == InvoiceKind.INVOICE,
+        Invoice.month == month_start(day),
+        Invoice.status != InvoiceStatus.DRAFT,
+    )
+    with db.session.no_autoflush:
+        return db.session.scalar(query)
+
+
+def reference_check_digit(base: str) -> str:
+    """The 7-3-1 check digit of an Estonian reference number (viitenumber)."""
+    if not base.isdigit():
+        raise ValueError("a reference number is made of digits")
+    weights = (7, 3, 1)
+    total = sum(int(digit) * weights[i % 3] for i, digit in enumerate(reversed(base)))
+    return str(-total % 10)
+
+
+def reference_number(base: str) -> str:
+    """Viitenumber: ``base`` followed by its 7-3-1 check digit."""
+    return base + reference_check_digit(base)
+
+
+def valid_reference_number(value: str) -> bool:
+    """True for a 2-20 digit viitenumber whose last digit is its 7-3-1 check digit."""
+    value = (value or "").replace(" ", "")
+    return value.isdigit() and 2 <= len(value) <= 20 and reference_check_digit(value[:-1]) == value[-1]
+
+
+def record(invoice: Invoice, status: InvoiceStatus, by: User | None, note: str | None = None) -> None:
+    """Put ``invoice`` into ``status`` and note who did it and when."""
+    invoice.status = status
+    invoice.events.append(InvoiceEvent(status=status, at=datetime.now(UTC), by=by, note=note))
+
+
+# The rules the database is asked to keep whoever writes: an invoiced delivery never changes, a
+# confirmed invoice is never deleted, a party on an invoice is never deleted.
+
+
+def _committed(target, attribute: str):
+    history = sa.inspect(target).attrs[attribute].history
+    values = [*history.deleted, *history.unchanged]
+    return values[0] if values else None
+
+
+def _refuse_locked_delivery(mapper, connection, target) -> None:
+    invoice_id = _committed(target, "invoice_id")
+    if invoice_id is None:
+        return
+    row = connection.execute(sa.select(Invoice.status, Invoice.number).where(Invoice.id == invoice_id)).first()
+    if row is not None and row.status != InvoiceStatus.DRAFT:
+        raise RuleViolation(
+            {"invoice": str(_l("This delivery is on invoice %(number)s and can no longer change.", number=row.number))}
+        )
+
+
+def _refuse_confirmed_invoice_delete(mapper, connection, target) -> None:
+    if _committed(target, "status") not in (None, InvoiceStatus.DRAFT):
+        raise RuleViolation({"status": str(_l("A confirmed invoice is never deleted; issue a credit note instead."))})
+
+
+def _refuse_invoiced_party(column, label):
+    def listener(mapper, connection, target) -> None:
+        row = connection.execute(
+            sa.select(Invoice.number, Invoice.month)
+            .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+            .where(column == target.id)
+            .order_by(Invoice.month.desc())
+            .limit(1)
+        ).first()
+        number = None if row is None else row.number or f"{_l('draft')} {row.month:%m.%Y}"
+        if number is not None:
+            raise RuleViolation(
+                {
+                    "id": str(
+                        _l(
+                            "%(what)s %(name)s is on invoice %(number)s and cannot be deleted.",
+                            what=label,
+                            name=target,
+                            number=number,
+                        )
+                    )
+                }
+            )
+        deliveries = connection.scalar(
+            sa.select(sa.func.count())
+            .select_from(ServiceDelivery)
+            .where(getattr(ServiceDelivery, column.key) == target.id)
+        )
+        if deliveries:
+            raise RuleViolation(
+                {
+                    "id": str(
+                        _l(
+                            "%(what)s %(name)s has %(n)s recorded service deliveries and cannot be deleted.",
+                            what=label,
+                            name=target,
+                            n=deliveries,
+                        )
+                    )
+                }
+            )
+
+    return listener
+
+
+sa.event.listen(ServiceDelivery, "before_update", _refuse_locked_delivery)
+sa.event.listen(ServiceDelivery, "before_delete", _refuse_locked_delivery)
+sa.event.listen(Invoice, "before_delete", _refuse_confirmed_invoice_delete)
+sa.event.listen(Provider, "before_delete", _refuse_invoiced_party(InvoiceLine.provider_id, _l("Provider")))
+sa.event.listen(
+    ServiceComponent, "before_delete", _refuse_invoiced_party(InvoiceLine.component_id, _l("Service component"))
+)
+sa.event.listen(Client, "before_delete", _refuse_invoiced_party(InvoiceLine.client_id, _l("Client")))
