@@ -27,6 +27,17 @@ from .clients import (
     TargetGroup,
     client_errors,
 )
+from .letters import (
+    Letter,
+    LetterChannel,
+    LetterCounter,
+    LetterKind,
+    LetterStatus,
+    SenderKind,
+    UnansweredGround,
+    letter_errors,
+    save_letter,
+)
 from .materials import Material, MaterialKind, material_errors
 from .meetings import FollowUp, Meeting, MeetingKind, meeting_errors
 from .offers import Offer, OfferStatus, offer_errors
@@ -38,6 +49,15 @@ from .supervision import Inspection, Severity, Violation, ViolationKind, Violati
 from .users import Role, RoleName, User
 
 __all__ = [
+    "save_letter",
+    "letter_errors",
+    "UnansweredGround",
+    "SenderKind",
+    "LetterStatus",
+    "LetterKind",
+    "LetterCounter",
+    "LetterChannel",
+    "Letter",
     "ActionPlan",
     "Activity",
     "ActivityStatus",
