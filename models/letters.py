@@ -385,8 +385,10 @@ def save_letter(letter: Letter, today: date | None = None, terms: LetterTerms | 
     ``RuleViolation`` with every problem, by field, and then nothing is changed."""
     from .base import RuleViolation
 
-    settle(letter, today, terms)
-    errors = letter_errors(letter, today, terms)
+    # The record is judged as it stands in memory: nothing half-checked reaches the database.
+    with db.session.no_autoflush:
+        settle(letter, today, terms)
+        errors = letter_errors(letter, today, terms)
     if errors:
         raise RuleViolation(errors)
     if not letter.number:
