@@ -29,6 +29,7 @@ from .clients import (
 )
 from .letters import (
     Letter,
+    LetterAttachment,
     LetterChannel,
     LetterCounter,
     LetterKind,
@@ -49,6 +50,7 @@ from .supervision import Inspection, Severity, Violation, ViolationKind, Violati
 from .users import Role, RoleName, User
 
 __all__ = [
+    "LetterAttachment",
     "save_letter",
     "letter_errors",
     "UnansweredGround",

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Choice, ChoiceType, choice_check, db
@@ -143,10 +144,17 @@ class Letter(db.Model):
     def is_open(self) -> bool:
         return self.status in OPEN
 
-    @property
+    @hybrid_property
     def is_restricted(self) -> bool:
-        """Restricted today (the restriction ends with its end date)."""
+        """Restricted today (asutusesiseseks kasutamiseks): the restriction ends with its end date."""
         return bool(self.restricted) and (self.restricted_until is None or self.restricted_until >= date.today())
+
+    @is_restricted.inplace.expression
+    @classmethod
+    def _is_restricted_expression(cls):
+        return sa.and_(
+            cls.restricted, sa.or_(cls.restricted_until.is_(None), cls.restricted_until >= sa.func.current_date())
+        )
 
     @property
     def forward_by(self) -> date | None:
@@ -226,18 +234,16 @@ def next_number(year: int, number_format: str | None = None) -> str:
 
         number_format = current_app.config["LETTER_NUMBER_FORMAT"]
     session = db.session
-    # The year's first letter creates the row; when another registrar got there first, theirs is kept.
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(LetterCounter).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
-    counter = session.scalars(
-        sa.select(LetterCounter)
-        .where(LetterCounter.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    counter.last += 1
-    session.flush()
-    return number_format.format(year=year, n=counter.last)
+    # A letter being registered may already be in the session: it is written once it has its number.
+    with session.no_autoflush:
+        # The year's first letter creates the row; when another registrar got there first, theirs is kept.
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(insert(LetterCounter).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
+        # Read and bumped as plain values: several letters may be numbered in one transaction.
+        this_year = LetterCounter.year == year
+        last = session.execute(sa.select(LetterCounter.last).where(this_year).with_for_update()).scalar_one() + 1
+        session.execute(sa.update(LetterCounter).where(this_year).values(last=last))
+    return number_format.format(year=year, n=last)
 
 
 def check_number_format(number_format: str) -> str:

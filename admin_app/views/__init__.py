@@ -35,6 +35,7 @@ from . import (
     casework,
     catalogue,
     clients,
+    letters,
     materials,
     meetings,
     offers,
@@ -184,6 +185,7 @@ def register_views(app) -> Admin:
         quality,
         supervision,
         materials,
+        letters,
         casefile,
         users,
     ):

@@ -282,3 +282,11 @@ def test_registrars_at_the_same_time_get_different_numbers(app):
         t.join(timeout=60)
     assert problems == []
     assert sorted(numbers, key=lambda s: int(s.rsplit("/", 1)[1])) == [f"7-1/2026/{n}" for n in range(1, 9)]
+
+
+def test_several_letters_registered_in_one_transaction_get_consecutive_numbers(ctx):
+    letters = [_letter(date(2026, 10, 1), subject=f"Kiri {n}") for n in range(3)]
+    for letter in letters:
+        save_letter(letter, LATER)
+    db.session.commit()
+    assert [x.number for x in letters] == ["7-1/2026/1", "7-1/2026/2", "7-1/2026/3"]

@@ -1,0 +1,457 @@
+"""Kirjad: the letter register. The registrar registers and assigns, the head assigns, case managers
+answer; deadlines are computed; restricted letters show their content only to those who may see it."""
+
+from datetime import date
+
+from flask import abort, g, request, send_from_directory, url_for
+from flask_admin import expose
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup
+from sqlalchemy import or_, select
+from wtforms import FileField, validators
+
+from models import Letter, LetterAttachment, Role, RuleViolation, User, save_letter
+from models.base import db
+from models.letters import OPEN, extension_limit, normal_deadline, warning_date
+from models.materials import UploadError, remove_upload, store_upload
+
+from ..i18n import format_date
+from .base import RegisterView, badge, signed_in_roles
+from .materials import _accepted, _size, max_upload_bytes, upload_folder
+from .meetings import WholeNumberIds
+
+LETTER_ROLES = ("head", "case_manager", "registrar")
+#: Who may read a restricted letter's content (the registrar sees its number, dates and status only).
+RESTRICTED_READERS = frozenset({"admin", "head", "case_manager"})
+#: What a restricted letter hides from everyone else.
+CONTENT = (
+    "sender_name",
+    "sender_email",
+    "sender_address",
+    "subject",
+    "summary",
+    "client",
+    "answer_text",
+    "answer_file",
+    "attachments",
+    "extension_reason",
+    "forwarded_to",
+    "note",
+)
+#: The registrar registers and assigns: no answers, extensions or links to clients (health data).
+NOT_FOR_REGISTRAR = (
+    "client",
+    "status",
+    "extended_until",
+    "extension_reason",
+    "sender_told_of_extension_on",
+    "forwarded_to",
+    "forwarded_on",
+    "sender_told_of_forwarding_on",
+    "answered_on",
+    "outgoing_number",
+    "answer_text",
+    "answer_file",
+    "unanswered_ground",
+)
+
+
+def letter_folder():
+    """Letters' files: ``uploads/letters`` in the instance folder."""
+    return upload_folder() / "letters"
+
+
+def may_see_restricted() -> bool:
+    return bool(signed_in_roles() & RESTRICTED_READERS)
+
+
+def may_see(letter: Letter) -> bool:
+    """The signed-in user may see the content of ``letter``."""
+    return not letter.is_restricted or may_see_restricted()
+
+
+def answerers():
+    """Active users who answer letters: case managers and the head."""
+    return db.session.scalars(
+        select(User)
+        .where(User.active, User.roles.any(Role.name.in_(("head", "case_manager"))))
+        .order_by(User.full_name, User.email)
+    )
+
+
+def _ak() -> Markup:
+    return badge("AK", "dark")
+
+
+def _content(view, context, model, name):
+    """A content field, or "AK" when the letter is restricted and the user may not see it."""
+    if not may_see(model):
+        return _ak()
+    value = getattr(model, name)
+    return "" if value is None else value
+
+
+def _subject(view, context, model, name):
+    if not may_see(model):
+        return _ak()
+    mark = Markup(" ") + badge("AK", "dark") if model.is_restricted else ""
+    return Markup("{}{}").format(model.subject, mark)
+
+
+def _sender(view, context, model, name):
+    if not may_see(model):
+        return _ak()
+    return model.sender_name or Markup('<span class="text-muted">{}</span>').format(gettext("unknown"))
+
+
+def _due(view, context, model, name):
+    """The deadline in force, red when passed and yellow when within five working days, for open letters."""
+    if model.due_on is None:
+        return ""
+    text = format_date(model.due_on)
+    if model.status not in OPEN:
+        return text
+    today = date.today()
+    if model.due_on < today:
+        return Markup('<span class="letter-due overdue badge badge-danger">{}</span>').format(text)
+    if model.due_on <= warning_date(today):
+        return Markup('<span class="letter-due due-soon badge badge-warning">{}</span>').format(text)
+    return text
+
+
+def _status(view, context, model, name):
+    mark = Markup(" ") + badge(gettext("late"), "danger") if model.late else ""
+    return Markup("{}{}").format(str(model.status), mark)
+
+
+def _file_link(endpoint: str, pk: int, name: str, size: int | None) -> Markup:
+    return Markup('<a href="{}">{}</a> <small class="text-muted text-nowrap">{}</small>').format(
+        url_for(endpoint, id=pk), name, _size(size)
+    )
+
+
+def _answer_file(view, context, model, name):
+    if not model.answer_stored_name:
+        return ""
+    if not may_see(model):
+        return _ak()
+    return _file_link(".answer_file_view", model.id, model.answer_file_name, model.answer_size)
+
+
+def _attachments(view, context, model, name):
+    if not model.attachments:
+        return ""
+    if not may_see(model):
+        return _ak()
+    return Markup("<br>").join(_file_link(".attachment_view", a.id, a.file_name, a.size) for a in model.attachments)
+
+
+def _terms(view, context, model, name):
+    """The legal deadlines of the letter, computed: normal, latest extension, forwarding."""
+    if not model.registered_on:
+        return ""
+    return gettext(
+        "answer by %(normal)s; can be extended to %(limit)s; forward to another body by %(forward)s",
+        normal=format_date(normal_deadline(model)),
+        limit=format_date(extension_limit(model)),
+        forward=format_date(model.forward_by),
+    )
+
+
+class LetterView(WholeNumberIds, RegisterView):
+    """Kirjad: registered, assigned and answered within the legal deadlines."""
+
+    read_roles = LETTER_ROLES
+    write_roles = LETTER_ROLES
+    list_template = "admin/letters_list.html"
+
+    column_list = ("number", "registered_on", "kind", "sender_name", "subject", "answerer", "status", "due_on")
+    column_details_list = (
+        "number",
+        "received_on",
+        "registered_on",
+        "kind",
+        "channel",
+        "sender_kind",
+        "sender_name",
+        "sender_email",
+        "sender_address",
+        "subject",
+        "summary",
+        "attachments",
+        "client",
+        "answerer",
+        "status",
+        "due_on",
+        "terms",
+        "extended_until",
+        "extension_reason",
+        "sender_told_of_extension_on",
+        "forwarded_to",
+        "forwarded_on",
+        "sender_told_of_forwarding_on",
+        "answered_on",
+        "outgoing_number",
+        "answer_text",
+        "answer_file",
+        "late",
+        "unanswered_ground",
+        "private_life",
+        "restricted",
+        "restriction_basis",
+        "restricted_until",
+        "note",
+    )
+    column_labels = {
+        "number": _l("Registration number"),
+        "received_on": _l("Received"),
+        "registered_on": _l("Registered"),
+        "kind": _l("Kind"),
+        "channel": _l("Channel"),
+        "sender_kind": _l("Sender is"),
+        "sender_name": _l("Sender"),
+        "sender_email": _l("Sender's e-mail"),
+        "sender_address": _l("Sender's postal address"),
+        "subject": _l("Subject"),
+        "summary": _l("Content"),
+        "attachments": _l("Attachments"),
+        "attachment": _l("Add an attachment"),
+        "client": _l("Client"),
+        "answerer": _l("Answered by"),
+        "answerer.full_name": _l("Answered by"),
+        "status": _l("Status"),
+        "due_on": _l("Deadline"),
+        "terms": _l("Deadlines by law"),
+        "extended_until": _l("Extended deadline"),
+        "extension_reason": _l("Reason for the extension"),
+        "sender_told_of_extension_on": _l("Sender told of the extension on"),
+        "forwarded_to": _l("Forwarded to"),
+        "forwarded_on": _l("Forwarded on"),
+        "sender_told_of_forwarding_on": _l("Sender told of the forwarding on"),
+        "answered_on": _l("Answered on"),
+        "outgoing_number": _l("Outgoing number"),
+        "answer_text": _l("Answer"),
+        "answer_file": _l("Answer as a file"),
+        "late": _l("Answered late"),
+        "unanswered_ground": _l("Ground for leaving unanswered"),
+        "private_life": _l("About a client's private life"),
+        "restricted": _l("For internal use (AK)"),
+        "restriction_basis": _l("Legal basis of the restriction"),
+        "restricted_until": _l("Restricted until"),
+        "note": _l("Note"),
+    }
+    _content_formatters = {name: _content for name in CONTENT}
+    column_formatters = {
+        **_content_formatters,
+        "subject": _subject,
+        "sender_name": _sender,
+        "due_on": _due,
+        "status": _status,
+    }
+    column_formatters_detail = {
+        **column_formatters,
+        "answer_file": _answer_file,
+        "attachments": _attachments,
+        "terms": _terms,
+    }
+    column_searchable_list = ("number", "subject", "sender_name", "outgoing_number")
+    column_filters = ("status", "kind", "registered_on", "due_on", "late", "restricted", "answerer.full_name")
+    column_sortable_list = ("number", "registered_on", "kind", "status", "due_on", ("answerer", "answerer.full_name"))
+    column_default_sort = [("registered_on", True), ("id", True)]
+
+    form_columns = (
+        "received_on",
+        "registered_on",
+        "kind",
+        "channel",
+        "sender_kind",
+        "sender_name",
+        "sender_email",
+        "sender_address",
+        "subject",
+        "summary",
+        "attachment",
+        "client",
+        "private_life",
+        "restricted",
+        "restriction_basis",
+        "restricted_until",
+        "answerer",
+        "status",
+        "extended_until",
+        "extension_reason",
+        "sender_told_of_extension_on",
+        "forwarded_to",
+        "forwarded_on",
+        "sender_told_of_forwarding_on",
+        "answered_on",
+        "outgoing_number",
+        "answer_text",
+        "answer_file",
+        "unanswered_ground",
+        "note",
+    )
+    form_extra_fields = {
+        "attachment": FileField(_l("Add an attachment"), description=LazyString(_accepted)),
+        "answer_file": FileField(_l("Answer as a file"), description=LazyString(_accepted)),
+    }
+    form_args = {
+        "received_on": {"validators": [validators.InputRequired()]},
+        "registered_on": {"validators": [validators.InputRequired()]},
+        "subject": {"validators": [validators.InputRequired()]},
+        "answerer": {"query_factory": answerers},
+        "private_life": {"description": _l("Restricted for 75 years by default (AvTS § 35 lg 1 p 12).")},
+        "restriction_basis": {"description": _l("e.g. AvTS § 35 lg 1 p 12")},
+        "extended_until": {
+            "description": _l("Leave empty to extend to the latest day the law allows (given a reason).")
+        },
+    }
+
+    # --- Who sees and changes what ---------------------------------------------------------------
+
+    def _trim(self, form, obj=None):
+        roles = signed_in_roles()
+        if not roles & {"admin", "head", "case_manager"}:
+            for name in NOT_FOR_REGISTRAR:
+                if name in form:
+                    delattr(form, name)
+        if obj is not None and not may_see(obj):
+            for name in (*CONTENT, "attachment"):
+                if name in form:
+                    delattr(form, name)
+        return form
+
+    def create_form(self, obj=None):
+        form = self._trim(super().create_form(obj))
+        if request.method == "GET" and form.registered_on.data is None:
+            form.registered_on.data = form.received_on.data = date.today()
+        return form
+
+    def edit_form(self, obj=None):
+        form = self._trim(super().edit_form(obj), obj)
+        if obj is not None and "answer_file" in form and obj.answer_stored_name:
+            form.answer_file.description = Markup("{} {}. {}").format(
+                gettext("Attached:"),
+                _file_link(".answer_file_view", obj.id, obj.answer_file_name, obj.answer_size),
+                gettext("Choose a file to replace it."),
+            )
+        if obj is not None and "extended_until" in form and obj.registered_on and obj.kind:
+            form.extended_until.description = gettext(
+                "Normal deadline %(normal)s; can be extended to %(limit)s at the latest.",
+                normal=format_date(normal_deadline(obj)),
+                limit=format_date(extension_limit(obj)),
+            )
+        return form
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        query, count_query, joins, count_joins = super()._apply_search(query, count_query, joins, count_joins, search)
+        if not may_see_restricted():
+            # A restricted letter is found by its number only: its words must not give it away.
+            hidden = or_(~Letter.is_restricted, Letter.number.ilike(f"%{search.strip()}%"))
+            query, count_query = query.filter(hidden), count_query.filter(hidden)
+        return query, count_query, joins, count_joins
+
+    # --- Saving: files kept only when the letter is -----------------------------------------------
+
+    def on_model_change(self, form, model, is_created):
+        errors: dict[str, str] = {}
+        g.letter_files = {"new": [], "old": []}
+        folder, limit = letter_folder(), max_upload_bytes()
+        for name in ("attachment", "answer_file"):
+            upload = form[name].data if name in form else None
+            if upload is None or not getattr(upload, "filename", None):
+                continue
+            try:
+                info = store_upload(upload.stream, upload.filename, folder, limit)
+            except UploadError as exc:
+                errors[name] = str(exc)
+                continue
+            g.letter_files["new"].append(info["stored_name"])
+            if name == "attachment":
+                model.attachments.append(LetterAttachment(**info))
+            else:
+                if model.answer_stored_name:
+                    g.letter_files["old"].append(model.answer_stored_name)
+                for column, value in info.items():
+                    setattr(model, f"answer_{column}", value)
+        try:
+            save_letter(model)
+        except RuleViolation as exc:
+            errors = {**exc.errors, **errors}
+        if errors:
+            for field, message in errors.items():
+                if field in form:
+                    form[field].errors = [*form[field].errors, message]
+            raise RuleViolation(errors)
+
+    def _settle_files(self, saved: bool) -> None:
+        files = g.pop("letter_files", None)
+        if files:
+            for stored in files["old"] if saved else files["new"]:
+                remove_upload(letter_folder(), stored)
+
+    def create_model(self, form):
+        model = super().create_model(form)
+        self._settle_files(bool(model))
+        return model
+
+    def update_model(self, form, model):
+        saved = super().update_model(form, model)
+        self._settle_files(bool(saved))
+        return saved
+
+    def on_model_delete(self, model):
+        g.letter_deleted = [a.stored_name for a in model.attachments] + [model.answer_stored_name]
+
+    def after_model_delete(self, model):
+        for stored in g.pop("letter_deleted", []):
+            remove_upload(letter_folder(), stored)
+
+    # --- Files: to those who may see the letter, always as a download -----------------------------
+
+    def _send(self, stored: str, content_type: str, name: str):
+        response = send_from_directory(
+            letter_folder(), stored, mimetype=content_type, as_attachment=True, download_name=name, max_age=0
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    @expose("/answer-file/")
+    def answer_file_view(self):
+        letter = db.session.get(Letter, request.args.get("id", type=int) or 0)
+        if letter is None or not letter.answer_stored_name:
+            abort(404)
+        if not may_see(letter):
+            abort(403)
+        return self._send(letter.answer_stored_name, letter.answer_content_type, letter.answer_file_name)
+
+    @expose("/attachment/")
+    def attachment_view(self):
+        attachment = db.session.get(LetterAttachment, request.args.get("id", type=int) or 0)
+        if attachment is None:
+            abort(404)
+        if not may_see(attachment.letter):
+            abort(403)
+        return self._send(attachment.stored_name, attachment.content_type, attachment.file_name)
+
+
+def letters_needing_attention(user_id: int | None, today: date | None = None) -> list[Letter]:
+    """Open letters due within five working days or overdue: of ``user_id`` as the person answering,
+    or every one (the head's view) when None; the most urgent first."""
+    today = today or date.today()
+    query = (
+        select(Letter)
+        .where(Letter.status.in_([s.value for s in OPEN]), Letter.due_on <= warning_date(today))
+        .order_by(Letter.due_on, Letter.id)
+    )
+    if user_id is not None:
+        query = query.where(Letter.answerer_id == user_id)
+    return list(db.session.scalars(query))
+
+
+def register(admin) -> None:
+    admin.add_view(LetterView(Letter, db, name=_l("Letters"), endpoint="letters", url="letters"))
