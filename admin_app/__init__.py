@@ -22,11 +22,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
 
-    from . import auth, cli, errors, i18n, views
+    from . import auth, cli, errors, i18n, public, views
 
     i18n.init_app(app, babel)
     auth.init_app(app, security)
     views.register_views(app)
+    public.init_app(app)
     cli.register_commands(app)
     errors.register_error_pages(app)
 

@@ -214,7 +214,7 @@ class LetterView(WholeNumberIds, RegisterView):
         "sender_name": _l("Sender"),
         "sender_email": _l("Sender's e-mail"),
         "sender_address": _l("Sender's postal address"),
-        "subject": _l("Subject"),
+        "subject": _l("Subject of the letter"),
         "summary": _l("Content"),
         "attachments": _l("Attachments"),
         "attachment": _l("Add an attachment"),
