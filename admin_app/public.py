@@ -101,6 +101,7 @@ def index():
         q=text,
         page=page,
         pages=pages,
+        window=[n for n in range(1, pages + 1) if n in (1, pages) or abs(n - page) <= 2],
         total=total,
     )
 
