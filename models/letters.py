@@ -401,3 +401,17 @@ def save_letter(letter: Letter, today: date | None = None, terms: LetterTerms | 
         letter.number = next_number(letter.registered_on.year)
     db.session.add(letter)
     return letter
+
+
+def letters_due(today: date | None = None, *, answerer_id: int | None = None) -> list[Letter]:
+    """Open letters due within five working days of ``today`` or overdue, the most urgent first: those
+    ``answerer_id`` answers, or every one when None."""
+    today = today or date.today()
+    query = (
+        sa.select(Letter)
+        .where(Letter.status.in_([s.value for s in OPEN]), Letter.due_on <= warning_date(today))
+        .order_by(Letter.due_on, Letter.id)
+    )
+    if answerer_id is not None:
+        query = query.where(Letter.answerer_id == answerer_id)
+    return list(db.session.scalars(query))

@@ -14,7 +14,7 @@ from wtforms import FileField, validators
 
 from models import Letter, LetterAttachment, Role, RuleViolation, User, save_letter
 from models.base import db
-from models.letters import OPEN, extension_limit, normal_deadline, warning_date
+from models.letters import OPEN, extension_limit, letters_due, normal_deadline, warning_date
 from models.materials import UploadError, remove_upload, store_upload
 
 from ..i18n import format_date
@@ -440,17 +440,8 @@ class LetterView(WholeNumberIds, RegisterView):
 
 
 def letters_needing_attention(user_id: int | None, today: date | None = None) -> list[Letter]:
-    """Open letters due within five working days or overdue: of ``user_id`` as the person answering,
-    or every one (the head's view) when None; the most urgent first."""
-    today = today or date.today()
-    query = (
-        select(Letter)
-        .where(Letter.status.in_([s.value for s in OPEN]), Letter.due_on <= warning_date(today))
-        .order_by(Letter.due_on, Letter.id)
-    )
-    if user_id is not None:
-        query = query.where(Letter.answerer_id == user_id)
-    return list(db.session.scalars(query))
+    """Open letters due within five working days or overdue: the user's own, or every one for the head."""
+    return letters_due(today, answerer_id=user_id)
 
 
 def register(admin) -> None:
