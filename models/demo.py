@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from . import codes, demo_casework
+from . import codes, demo_casework, demo_letters
 from . import demo_data as data
 from .base import RuleViolation, db
 from .catalogue import ComponentPrice, ServiceComponent, component_errors
@@ -59,6 +59,7 @@ def load(instance_path) -> str:
         clients = _clients(rng, today, municipalities, providers, users)
         db.session.flush()
         casework = demo_casework.load(rng, today, clients, providers, users)
+        letters = demo_letters.load(today, clients, users)
         pending = _write_logins(logins_path, logins)
         db.session.commit()
     except BaseException:
@@ -76,7 +77,7 @@ def load(instance_path) -> str:
         f"{len(providers)} providers ({staff} staff), {len(components)} service components ({prices} prices), "
         f"{len(procurements)} procurements ({bids} tenders), {len(offers)} offers, "
         f"{len(clients)} clients ({network} network members) and {len(users)} users. "
-        f"{demo_casework.summary(casework)} "
+        f"{demo_casework.summary(casework)} {letters} citizens' letters. "
         f"The demo sign-ins are in {logins_path} (readable by you only)."
     )
 
