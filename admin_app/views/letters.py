@@ -93,6 +93,11 @@ def _content(view, context, model, name):
     return "" if value is None else value
 
 
+def _client(view, context, model, name):
+    """The client a letter concerns: health data, never shown to the registrar."""
+    return (model.client or "") if may_see_restricted() else ""
+
+
 def _subject(view, context, model, name):
     if not may_see(model):
         return _ak()
@@ -247,6 +252,7 @@ class LetterView(WholeNumberIds, RegisterView):
         **_content_formatters,
         "subject": _subject,
         "sender_name": _sender,
+        "client": _client,
         "due_on": _due,
         "status": _status,
     }
@@ -318,7 +324,8 @@ class LetterView(WholeNumberIds, RegisterView):
                 if name in form:
                     delattr(form, name)
         if obj is not None and not may_see(obj):
-            for name in (*CONTENT, "attachment"):
+            # Nor may they lift a restriction on what they cannot see.
+            for name in (*CONTENT, "attachment", "private_life", "restricted", "restriction_basis", "restricted_until"):
                 if name in form:
                     delattr(form, name)
         return form

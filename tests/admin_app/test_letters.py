@@ -246,7 +246,8 @@ def test_private_life_letter_is_restricted_and_hidden_from_the_registrar(app, cl
     # Searching for a hidden word does not find the letter (the search box only repeats the word).
     assert stored.number not in page(client, f"{URL}?search={SECRET}")
     assert "AK" in rows(page(client, f"{URL}?search={stored.number}"))[stored.number]
-    # The registrar can still assign it; its content stays as it was.
+    # The registrar can still assign it, but not lift the restriction; its content stays as it was.
+    assert "restricted" not in form_values(page(client, f"{URL}edit/?id={stored.id}"))
     saved(edit(client, stored.id, {"answerer": str(user_id(app, "case-manager@test.ee"))}))
     assert fetch(app, Letter, Letter.id == stored.id).subject == f"Toimetulekutoetus {SECRET}"
 
@@ -312,3 +313,16 @@ def snapshot_attachments(app) -> list[LetterAttachment]:
         found = db.session.query(LetterAttachment).all()
         db.session.expunge_all()
         return found
+
+
+def test_the_registrar_never_sees_which_client_a_letter_concerns(app, client):
+    from tests.conftest import create_client
+
+    person = make(app, create_client, first_name="Kristjan", last_name="Tuvikene")
+    linked = letter(app, registered_on=TODAY, client_id=person.id, subject="Tugiisiku teenus")
+    signed_in(app, client, "registrar")
+    html = page(client, f"{URL}details/?id={linked.id}")
+    assert "Tugiisiku teenus" in html and "Tuvikene" not in html
+    head = app.test_client()
+    signed_in(app, head, "head")
+    assert "Tuvikene" in page(head, f"{URL}details/?id={linked.id}")
