@@ -50,8 +50,8 @@ def check_settings(app: Flask) -> None:
     code = app.config.get("MUNICIPALITY_REGISTRY_CODE")
     if code:
         app.config["MUNICIPALITY_REGISTRY_CODE"] = codes.registry_code(code)
-    from models import letters
+    from models import letter_numbers
 
-    letters.check_number_format(app.config["LETTER_NUMBER_FORMAT"])
+    letter_numbers.check_number_format(app.config["LETTER_NUMBER_FORMAT"])
     if app.config["BABEL_DEFAULT_LOCALE"] not in app.config["LANGUAGES"]:
         raise RuntimeError(f"JUHTUM_LANGUAGE must be one of {', '.join(app.config['LANGUAGES'])}")

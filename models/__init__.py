@@ -27,11 +27,11 @@ from .clients import (
     TargetGroup,
     client_errors,
 )
+from .letter_numbers import LetterCounter
 from .letters import (
     Letter,
     LetterAttachment,
     LetterChannel,
-    LetterCounter,
     LetterKind,
     LetterStatus,
     SenderKind,

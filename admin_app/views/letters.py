@@ -3,7 +3,7 @@ answer; deadlines are computed; restricted letters show their content only to th
 
 from datetime import date
 
-from flask import abort, g, request, send_from_directory, url_for
+from flask import abort, g, request, send_from_directory
 from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -14,17 +14,29 @@ from wtforms import FileField, validators
 
 from models import Letter, LetterAttachment, Role, RuleViolation, User, save_letter
 from models.base import db
-from models.letters import OPEN, extension_limit, letters_due, normal_deadline, warning_date
+from models.letters import extension_limit, letters_due, normal_deadline
 from models.materials import UploadError, remove_upload, store_upload
 
 from ..i18n import format_date
-from .base import RegisterView, badge, signed_in_roles
-from .materials import _accepted, _size, max_upload_bytes, upload_folder
+from .base import RegisterView, signed_in_roles
+from .letter_format import (
+    _answer_file,
+    _attachments,
+    _client,
+    _content,
+    _due,
+    _file_link,
+    _sender,
+    _status,
+    _subject,
+    _terms,
+    may_see,
+    may_see_restricted,
+)
+from .materials import _accepted, max_upload_bytes, upload_folder
 from .meetings import WholeNumberIds
 
 LETTER_ROLES = ("head", "case_manager", "registrar")
-#: Who may read a restricted letter's content (the registrar sees its number, dates and status only).
-RESTRICTED_READERS = frozenset({"admin", "head", "case_manager"})
 #: What a restricted letter hides from everyone else.
 CONTENT = (
     "sender_name",
@@ -63,105 +75,12 @@ def letter_folder():
     return upload_folder() / "letters"
 
 
-def may_see_restricted() -> bool:
-    return bool(signed_in_roles() & RESTRICTED_READERS)
-
-
-def may_see(letter: Letter) -> bool:
-    """The signed-in user may see the content of ``letter``."""
-    return not letter.is_restricted or may_see_restricted()
-
-
 def answerers():
     """Active users who answer letters: case managers and the head."""
     return db.session.scalars(
         select(User)
         .where(User.active, User.roles.any(Role.name.in_(("head", "case_manager"))))
         .order_by(User.full_name, User.email)
-    )
-
-
-def _ak() -> Markup:
-    return badge("AK", "dark")
-
-
-def _content(view, context, model, name):
-    """A content field, or "AK" when the letter is restricted and the user may not see it."""
-    if not may_see(model):
-        return _ak()
-    value = getattr(model, name)
-    return "" if value is None else value
-
-
-def _client(view, context, model, name):
-    """The client a letter concerns: health data, never shown to the registrar."""
-    return (model.client or "") if may_see_restricted() else ""
-
-
-def _subject(view, context, model, name):
-    if not may_see(model):
-        return _ak()
-    mark = Markup(" ") + badge("AK", "dark") if model.is_restricted else ""
-    return Markup("{}{}").format(model.subject, mark)
-
-
-def _sender(view, context, model, name):
-    if not may_see(model):
-        return _ak()
-    return model.sender_name or Markup('<span class="text-muted">{}</span>').format(gettext("unknown"))
-
-
-def _due(view, context, model, name):
-    """The deadline in force, red when passed and yellow when within five working days, for open letters."""
-    if model.due_on is None:
-        return ""
-    text = format_date(model.due_on)
-    if model.status not in OPEN:
-        return text
-    today = date.today()
-    if model.due_on < today:
-        return Markup('<span class="letter-due overdue badge badge-danger">{}</span>').format(text)
-    if model.due_on <= warning_date(today):
-        return Markup('<span class="letter-due due-soon badge badge-warning">{}</span>').format(text)
-    return text
-
-
-def _status(view, context, model, name):
-    mark = Markup(" ") + badge(gettext("late"), "danger") if model.late else ""
-    return Markup("{}{}").format(str(model.status), mark)
-
-
-def _file_link(endpoint: str, pk: int, name: str, size: int | None) -> Markup:
-    return Markup('<a href="{}">{}</a> <small class="text-muted text-nowrap">{}</small>').format(
-        url_for(endpoint, id=pk), name, _size(size)
-    )
-
-
-def _answer_file(view, context, model, name):
-    if not model.answer_stored_name:
-        return ""
-    if not may_see(model):
-        return _ak()
-    return _file_link(".answer_file_view", model.id, model.answer_file_name, model.answer_size)
-
-
-def _attachments(view, context, model, name):
-    if not model.attachments:
-        return ""
-    if not may_see(model):
-        return _ak()
-    return Markup("<br>").join(_file_link(".attachment_view", a.id, a.file_name, a.size) for a in model.attachments)
-
-
-def _terms(view, context, model, name):
-    """The legal deadlines of the letter, computed: normal, latest extension, forwarding."""
-    if not model.registered_on:
-        return ""
-    return gettext(
-        "answer by %(normal)s; can be extended to %(limit)s; forward to another body by %(forward)s",
-        normal=format_date(normal_deadline(model)),
-        limit=format_date(extension_limit(model)),
-        forward=format_date(model.forward_by),
     )
 
 
