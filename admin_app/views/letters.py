@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import abort, g, request, send_from_directory
 from flask_admin import expose
+from flask_admin.form import rules as form_rules
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -68,6 +69,26 @@ NOT_FOR_REGISTRAR = (
     "answer_file",
     "unanswered_ground",
 )
+
+
+class ShownField(form_rules.Field):
+    """A field rule that renders nothing when the form was made without the field (by role)."""
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        return super().__call__(form, form_opts, field_args) if self.field_name in form else Markup("")
+
+
+class Section(form_rules.FieldSet):
+    """A headed group of fields, left out when the signed-in user's form has none of them."""
+
+    def __init__(self, names: tuple[str, ...], header):
+        super().__init__([ShownField(name) for name in names], header)
+        self.names = names
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        if not any(name in form for name in self.names):
+            return Markup("")
+        return super().__call__(form, form_opts, field_args)
 
 
 def letter_folder():
@@ -217,6 +238,17 @@ class LetterView(WholeNumberIds, RegisterView):
         "answer_file",
         "unanswered_ground",
         "note",
+    )
+    form_rules = (
+        Section(("received_on", "registered_on", "kind", "channel"), _l("Registration")),
+        Section(("sender_kind", "sender_name", "sender_email", "sender_address"), _l("Sender")),
+        Section(("subject", "summary", "attachment", "client"), _l("Content")),
+        Section(("private_life", "restricted", "restriction_basis", "restricted_until"), _l("Access restriction")),
+        Section(("answerer", "status"), _l("Answering")),
+        Section(("extended_until", "extension_reason", "sender_told_of_extension_on"), _l("Extending the deadline")),
+        Section(("forwarded_to", "forwarded_on", "sender_told_of_forwarding_on"), _l("Forwarding to another body")),
+        Section(("answered_on", "outgoing_number", "answer_text", "answer_file"), _l("Answer")),
+        Section(("unanswered_ground", "note"), _l("Leaving unanswered, notes")),
     )
     form_extra_fields = {
         "attachment": FileField(_l("Add an attachment"), description=LazyString(_accepted)),
