@@ -290,3 +290,20 @@ def test_several_letters_registered_in_one_transaction_get_consecutive_numbers(c
         save_letter(letter, LATER)
     db.session.commit()
     assert [x.number for x in letters] == ["7-1/2026/1", "7-1/2026/2", "7-1/2026/3"]
+
+
+def test_the_apps_settings_give_the_deadlines(app, ctx):
+    app.config["LETTER_ANSWER_DAYS"] = 15
+    try:
+        letter = create_letter(registered_on=date(2026, 10, 1), today=LATER)
+    finally:
+        app.config["LETTER_ANSWER_DAYS"] = 30
+    assert letter.due_on == date(2026, 10, 16)
+
+
+@pytest.mark.parametrize("number_format", ["7-1/{year}", "7-1/{year}/{n}/{x}", "{n"])
+def test_a_number_format_without_the_sequence_is_refused_at_start_up(number_format):
+    from admin_app import create_app
+
+    with pytest.raises(RuntimeError, match="LETTER_NUMBER_FORMAT"):
+        create_app("test", LETTER_NUMBER_FORMAT=number_format, SQLALCHEMY_DATABASE_URI="sqlite://")
