@@ -20,6 +20,7 @@ from tests.admin_app.helpers import (
     page,
     refused,
     saved,
+    shown,
     signed_in,
     snapshot,
     submit,
@@ -326,3 +327,15 @@ def test_the_registrar_never_sees_which_client_a_letter_concerns(app, client):
     head = app.test_client()
     signed_in(app, head, "head")
     assert "Tuvikene" in page(head, f"{URL}details/?id={linked.id}")
+
+
+def test_the_registrars_home_page_counts_letters_waiting_for_someone_to_answer(app, client):
+    letter(app, registered_on=TODAY)
+    letter(app, registered_on=TODAY)
+    with app.app_context():
+        manager = create_user("kask@test.ee", PASSWORD, ["case_manager"], "Juhan Kask").id
+    letter(app, registered_on=TODAY, answerer_id=manager)
+    signed_in(app, client, "registrar")
+    html = page(client, "/admin/")
+    assert shown(app, "Registered letters without a person answering: %(n)s", n=2) in html
+    assert 'id="letters-due"' in html and 'class="item' not in html.split('id="letters-due"', 1)[1]
