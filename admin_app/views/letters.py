@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 from sqlalchemy import or_, select
-from wtforms import FileField, validators
+from wtforms import FileField, SelectMultipleField, validators, widgets
 
 from models import Letter, LetterAttachment, Role, RuleViolation, User, save_letter
 from models.base import db
@@ -163,6 +163,7 @@ class LetterView(WholeNumberIds, RegisterView):
         "summary": _l("Content"),
         "attachments": _l("Attachments"),
         "attachment": _l("Add an attachment"),
+        "remove_attachments": _l("Remove attachments"),
         "client": _l("Client"),
         "answerer": _l("Answered by"),
         "answerer.full_name": _l("Answered by"),
@@ -219,6 +220,7 @@ class LetterView(WholeNumberIds, RegisterView):
         "subject",
         "summary",
         "attachment",
+        "remove_attachments",
         "client",
         "private_life",
         "restricted",
@@ -242,7 +244,7 @@ class LetterView(WholeNumberIds, RegisterView):
     form_rules = (
         Section(("received_on", "registered_on", "kind", "channel"), _l("Registration")),
         Section(("sender_kind", "sender_name", "sender_email", "sender_address"), _l("Sender")),
-        Section(("subject", "summary", "attachment", "client"), _l("Content")),
+        Section(("subject", "summary", "attachment", "remove_attachments", "client"), _l("Content")),
         Section(("private_life", "restricted", "restriction_basis", "restricted_until"), _l("Access restriction")),
         Section(("answerer", "status"), _l("Answering")),
         Section(("extended_until", "extension_reason", "sender_told_of_extension_on"), _l("Extending the deadline")),
@@ -253,6 +255,13 @@ class LetterView(WholeNumberIds, RegisterView):
     form_extra_fields = {
         "attachment": FileField(_l("Add an attachment"), description=LazyString(_accepted)),
         "answer_file": FileField(_l("Answer as a file"), description=LazyString(_accepted)),
+        "remove_attachments": SelectMultipleField(
+            _l("Remove attachments"),
+            choices=[],
+            validate_choice=False,
+            widget=widgets.ListWidget(prefix_label=False),
+            option_widget=widgets.CheckboxInput(),
+        ),
     }
     form_args = {
         "received_on": {"validators": [validators.InputRequired()]},
@@ -276,19 +285,33 @@ class LetterView(WholeNumberIds, RegisterView):
                     delattr(form, name)
         if obj is not None and not may_see(obj):
             # Nor may they lift a restriction on what they cannot see.
-            for name in (*CONTENT, "attachment", "private_life", "restricted", "restriction_basis", "restricted_until"):
+            for name in (
+                *CONTENT,
+                "attachment",
+                "remove_attachments",
+                "private_life",
+                "restricted",
+                "restriction_basis",
+                "restricted_until",
+            ):
                 if name in form:
                     delattr(form, name)
         return form
 
     def create_form(self, obj=None):
         form = self._trim(super().create_form(obj))
+        del form.remove_attachments
         if request.method == "GET" and form.registered_on.data is None:
             form.registered_on.data = form.received_on.data = date.today()
         return form
 
     def edit_form(self, obj=None):
         form = self._trim(super().edit_form(obj), obj)
+        if "remove_attachments" in form:
+            if obj is not None and obj.attachments:
+                form.remove_attachments.choices = [(str(a.id), a.file_name) for a in obj.attachments]
+            else:
+                del form.remove_attachments
         if obj is not None and "answer_file" in form and obj.answer_stored_name:
             form.answer_file.description = Markup("{} {}. {}").format(
                 gettext("Attached:"),
@@ -334,6 +357,11 @@ class LetterView(WholeNumberIds, RegisterView):
                     g.letter_files["old"].append(model.answer_stored_name)
                 for column, value in info.items():
                     setattr(model, f"answer_{column}", value)
+        if "remove_attachments" in form and form.remove_attachments.data:
+            chosen = set(form.remove_attachments.data)
+            for attachment in [a for a in model.attachments if str(a.id) in chosen]:
+                g.letter_files["old"].append(attachment.stored_name)
+                model.attachments.remove(attachment)
         try:
             save_letter(model)
         except RuleViolation as exc:

@@ -339,3 +339,17 @@ def test_the_registrars_home_page_counts_letters_waiting_for_someone_to_answer(a
     html = page(client, "/admin/")
     assert shown(app, "Registered letters without a person answering: %(n)s", n=2) in html
     assert 'id="letters-due"' in html and 'class="item' not in html.split('id="letters-due"', 1)[1]
+
+
+def test_a_removed_attachment_leaves_the_letter_and_the_disk(app, client):
+    registered = letter(app, registered_on=TODAY)
+    signed_in(app, client, "case_manager")
+    for name in ("pöördumine.pdf", "lisa.pdf"):
+        saved(_multipart(client, f"{URL}edit/?id={registered.id}", {"attachment": _pdf(name)}))
+    folder = Path(app.instance_path) / "uploads" / "letters"
+    kept = {a.file_name: a for a in snapshot_attachments(app)}
+    assert set(kept) == {"pöördumine.pdf", "lisa.pdf"}
+    saved(submit(client, f"{URL}edit/?id={registered.id}", {"remove_attachments": [str(kept["lisa.pdf"].id)]}))
+    assert [a.file_name for a in snapshot_attachments(app)] == ["pöördumine.pdf"]
+    assert not (folder / kept["lisa.pdf"].stored_name).exists()
+    assert (folder / kept["pöördumine.pdf"].stored_name).exists()
