@@ -3,8 +3,7 @@ answer; deadlines are computed; restricted letters show their content only to th
 
 from datetime import date
 
-from flask import abort, g, request, send_from_directory
-from flask_admin import expose
+from flask import request
 from flask_admin.form import rules as form_rules
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -13,13 +12,13 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from wtforms import FileField, SelectMultipleField, validators, widgets
 
-from models import Letter, LetterAttachment, Role, RuleViolation, User, save_letter
+from models import Letter, Role, RuleViolation, User, save_letter
 from models.base import db
 from models.letters import extension_limit, letters_due, normal_deadline
-from models.materials import UploadError, remove_upload, store_upload
 
 from ..i18n import format_date
 from .base import RegisterView, signed_in_roles
+from .letter_files import LetterFiles
 from .letter_format import (
     _answer_file,
     _attachments,
@@ -34,7 +33,7 @@ from .letter_format import (
     may_see,
     may_see_restricted,
 )
-from .materials import _accepted, max_upload_bytes, upload_folder
+from .materials import _accepted
 from .meetings import WholeNumberIds
 
 LETTER_ROLES = ("head", "case_manager", "registrar")
@@ -91,11 +90,6 @@ class Section(form_rules.FieldSet):
         return super().__call__(form, form_opts, field_args)
 
 
-def letter_folder():
-    """Letters' files: ``uploads/letters`` in the instance folder."""
-    return upload_folder() / "letters"
-
-
 def answerers():
     """Active users who answer letters: case managers and the head."""
     return db.session.scalars(
@@ -105,7 +99,7 @@ def answerers():
     )
 
 
-class LetterView(WholeNumberIds, RegisterView):
+class LetterView(WholeNumberIds, LetterFiles, RegisterView):
     """Kirjad: registered, assigned and answered within the legal deadlines."""
 
     read_roles = LETTER_ROLES
@@ -337,31 +331,7 @@ class LetterView(WholeNumberIds, RegisterView):
     # --- Saving: files kept only when the letter is -----------------------------------------------
 
     def on_model_change(self, form, model, is_created):
-        errors: dict[str, str] = {}
-        g.letter_files = {"new": [], "old": []}
-        folder, limit = letter_folder(), max_upload_bytes()
-        for name in ("attachment", "answer_file"):
-            upload = form[name].data if name in form else None
-            if upload is None or not getattr(upload, "filename", None):
-                continue
-            try:
-                info = store_upload(upload.stream, upload.filename, folder, limit)
-            except UploadError as exc:
-                errors[name] = str(exc)
-                continue
-            g.letter_files["new"].append(info["stored_name"])
-            if name == "attachment":
-                model.attachments.append(LetterAttachment(**info))
-            else:
-                if model.answer_stored_name:
-                    g.letter_files["old"].append(model.answer_stored_name)
-                for column, value in info.items():
-                    setattr(model, f"answer_{column}", value)
-        if "remove_attachments" in form and form.remove_attachments.data:
-            chosen = set(form.remove_attachments.data)
-            for attachment in [a for a in model.attachments if str(a.id) in chosen]:
-                g.letter_files["old"].append(attachment.stored_name)
-                model.attachments.remove(attachment)
+        errors = self.take_files(form, model)
         try:
             save_letter(model)
         except RuleViolation as exc:
@@ -371,58 +341,6 @@ class LetterView(WholeNumberIds, RegisterView):
                 if field in form:
                     form[field].errors = [*form[field].errors, message]
             raise RuleViolation(errors)
-
-    def _settle_files(self, saved: bool) -> None:
-        files = g.pop("letter_files", None)
-        if files:
-            for stored in files["old"] if saved else files["new"]:
-                remove_upload(letter_folder(), stored)
-
-    def create_model(self, form):
-        model = super().create_model(form)
-        self._settle_files(bool(model))
-        return model
-
-    def update_model(self, form, model):
-        saved = super().update_model(form, model)
-        self._settle_files(bool(saved))
-        return saved
-
-    def on_model_delete(self, model):
-        g.letter_deleted = [a.stored_name for a in model.attachments] + [model.answer_stored_name]
-
-    def after_model_delete(self, model):
-        for stored in g.pop("letter_deleted", []):
-            remove_upload(letter_folder(), stored)
-
-    # --- Files: to those who may see the letter, always as a download -----------------------------
-
-    def _send(self, stored: str, content_type: str, name: str):
-        response = send_from_directory(
-            letter_folder(), stored, mimetype=content_type, as_attachment=True, download_name=name, max_age=0
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
-
-    @expose("/answer-file/")
-    def answer_file_view(self):
-        letter = db.session.get(Letter, request.args.get("id", type=int) or 0)
-        if letter is None or not letter.answer_stored_name:
-            abort(404)
-        if not may_see(letter):
-            abort(403)
-        return self._send(letter.answer_stored_name, letter.answer_content_type, letter.answer_file_name)
-
-    @expose("/attachment/")
-    def attachment_view(self):
-        attachment = db.session.get(LetterAttachment, request.args.get("id", type=int) or 0)
-        if attachment is None:
-            abort(404)
-        if not may_see(attachment.letter):
-            abort(403)
-        return self._send(attachment.stored_name, attachment.content_type, attachment.file_name)
 
 
 def letters_needing_attention(user_id: int | None, today: date | None = None) -> list[Letter]:
