@@ -27,37 +27,37 @@ def may_see(letter: Letter) -> bool:
     return not letter.is_restricted or may_see_restricted()
 
 
-def _ak() -> Markup:
+def ak_badge() -> Markup:
     return badge("AK", "dark")
 
 
-def _content(view, context, model, name):
+def content_cell(view, context, model, name):
     """A content field, or "AK" when the letter is restricted and the user may not see it."""
     if not may_see(model):
-        return _ak()
+        return ak_badge()
     value = getattr(model, name)
     return "" if value is None else value
 
 
-def _client(view, context, model, name):
+def client_cell(view, context, model, name):
     """The client a letter concerns: health data, never shown to the registrar."""
     return (model.client or "") if may_see_restricted() else ""
 
 
-def _subject(view, context, model, name):
+def subject_cell(view, context, model, name):
     if not may_see(model):
-        return _ak()
+        return ak_badge()
     mark = Markup(" ") + badge("AK", "dark") if model.is_restricted else ""
     return Markup("{}{}").format(model.subject, mark)
 
 
-def _sender(view, context, model, name):
+def sender_cell(view, context, model, name):
     if not may_see(model):
-        return _ak()
+        return ak_badge()
     return model.sender_name or Markup('<span class="text-muted">{}</span>').format(gettext("unknown"))
 
 
-def _due(view, context, model, name):
+def due_cell(view, context, model, name):
     """The deadline in force, red when passed and yellow when within five working days, for open letters."""
     if model.due_on is None:
         return ""
@@ -72,34 +72,34 @@ def _due(view, context, model, name):
     return text
 
 
-def _status(view, context, model, name):
+def status_cell(view, context, model, name):
     mark = Markup(" ") + badge(gettext("late"), "danger") if model.late else ""
     return Markup("{}{}").format(str(model.status), mark)
 
 
-def _file_link(endpoint: str, pk: int, name: str, size: int | None) -> Markup:
+def file_link(endpoint: str, pk: int, name: str, size: int | None) -> Markup:
     return Markup('<a href="{}">{}</a> <small class="text-muted text-nowrap">{}</small>').format(
         url_for(endpoint, id=pk), name, _size(size)
     )
 
 
-def _answer_file(view, context, model, name):
+def answer_file_cell(view, context, model, name):
     if not model.answer_stored_name:
         return ""
     if not may_see(model):
-        return _ak()
-    return _file_link(".answer_file_view", model.id, model.answer_file_name, model.answer_size)
+        return ak_badge()
+    return file_link(".answer_file_view", model.id, model.answer_file_name, model.answer_size)
 
 
-def _attachments(view, context, model, name):
+def attachments_cell(view, context, model, name):
     if not model.attachments:
         return ""
     if not may_see(model):
-        return _ak()
-    return Markup("<br>").join(_file_link(".attachment_view", a.id, a.file_name, a.size) for a in model.attachments)
+        return ak_badge()
+    return Markup("<br>").join(file_link(".attachment_view", a.id, a.file_name, a.size) for a in model.attachments)
 
 
-def _terms(view, context, model, name):
+def terms_cell(view, context, model, name):
     """The legal deadlines of the letter, computed: normal, latest extension, forwarding."""
     if not model.registered_on:
         return ""

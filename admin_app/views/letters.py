@@ -20,18 +20,18 @@ from ..i18n import format_date
 from .base import RegisterView, signed_in_roles
 from .letter_files import LetterFiles
 from .letter_format import (
-    _answer_file,
-    _attachments,
-    _client,
-    _content,
-    _due,
-    _file_link,
-    _sender,
-    _status,
-    _subject,
-    _terms,
+    answer_file_cell,
+    attachments_cell,
+    client_cell,
+    content_cell,
+    due_cell,
+    file_link,
     may_see,
     may_see_restricted,
+    sender_cell,
+    status_cell,
+    subject_cell,
+    terms_cell,
 )
 from .materials import _accepted
 from .meetings import WholeNumberIds
@@ -182,20 +182,20 @@ class LetterView(WholeNumberIds, LetterFiles, RegisterView):
         "restricted_until": _l("Restricted until"),
         "note": _l("Note"),
     }
-    _content_formatters = {name: _content for name in CONTENT}
+    _content_formatters = {name: content_cell for name in CONTENT}
     column_formatters = {
         **_content_formatters,
-        "subject": _subject,
-        "sender_name": _sender,
-        "client": _client,
-        "due_on": _due,
-        "status": _status,
+        "subject": subject_cell,
+        "sender_name": sender_cell,
+        "client": client_cell,
+        "due_on": due_cell,
+        "status": status_cell,
     }
     column_formatters_detail = {
         **column_formatters,
-        "answer_file": _answer_file,
-        "attachments": _attachments,
-        "terms": _terms,
+        "answer_file": answer_file_cell,
+        "attachments": attachments_cell,
+        "terms": terms_cell,
     }
     column_searchable_list = ("number", "subject", "sender_name", "outgoing_number")
     column_filters = ("status", "kind", "registered_on", "due_on", "late", "restricted", "answerer.full_name")
@@ -309,7 +309,7 @@ class LetterView(WholeNumberIds, LetterFiles, RegisterView):
         if obj is not None and "answer_file" in form and obj.answer_stored_name:
             form.answer_file.description = Markup("{} {}. {}").format(
                 gettext("Attached:"),
-                _file_link(".answer_file_view", obj.id, obj.answer_file_name, obj.answer_size),
+                file_link(".answer_file_view", obj.id, obj.answer_file_name, obj.answer_size),
                 gettext("Choose a file to replace it."),
             )
         if obj is not None and "extended_until" in form and obj.registered_on and obj.kind:
