@@ -109,3 +109,14 @@ def terms_cell(view, context, model, name):
         limit=format_date(extension_limit(model)),
         forward=format_date(model.forward_by),
     )
+
+
+# --- Export: plain text, restricted content as "AK" (an exported file leaves the screen's control) ---
+
+
+def subject_text(view, context, model, name) -> str:
+    return model.subject if may_see(model) else "AK"
+
+
+def sender_text(view, context, model, name) -> str:
+    return (model.sender_name or "") if may_see(model) else "AK"

@@ -29,8 +29,10 @@ from .letter_format import (
     may_see,
     may_see_restricted,
     sender_cell,
+    sender_text,
     status_cell,
     subject_cell,
+    subject_text,
     terms_cell,
 )
 from .materials import _accepted
@@ -197,6 +199,9 @@ class LetterView(WholeNumberIds, LetterFiles, RegisterView):
         "attachments": attachments_cell,
         "terms": terms_cell,
     }
+    # An exported file shows a restricted letter's subject and sender only to those who may see them.
+    can_export = True
+    column_formatters_export = {"subject": subject_text, "sender_name": sender_text}
     column_searchable_list = ("number", "subject", "sender_name", "outgoing_number")
     column_filters = ("status", "kind", "registered_on", "due_on", "late", "restricted", "answerer.full_name")
     column_sortable_list = ("number", "registered_on", "kind", "status", "due_on", ("answerer", "answerer.full_name"))

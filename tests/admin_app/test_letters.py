@@ -353,3 +353,20 @@ def test_a_removed_attachment_leaves_the_letter_and_the_disk(app, client):
     assert [a.file_name for a in snapshot_attachments(app)] == ["pöördumine.pdf"]
     assert not (folder / kept["lisa.pdf"].stored_name).exists()
     assert (folder / kept["pöördumine.pdf"].stored_name).exists()
+
+
+def test_an_export_hides_restricted_subjects_and_senders_from_the_registrar(app, client):
+    hidden = letter(app, registered_on=TODAY, private_life=True, sender_name=f"Mari {SECRET}", subject=f"Abi {SECRET}")
+    shown_letter = letter(app, registered_on=TODAY, subject="Bussipeatus")
+    signed_in(app, client, "registrar")
+    exported = client.get(f"{URL}export/csv/")
+    assert exported.status_code == 200
+    text = exported.get_data(as_text=True)
+    exported.close()
+    assert hidden.number in text and shown_letter.number in text and "Bussipeatus" in text
+    assert SECRET not in text
+    head = app.test_client()
+    signed_in(app, head, "head")
+    full = head.get(f"{URL}export/csv/")
+    assert SECRET in full.get_data(as_text=True)
+    full.close()
