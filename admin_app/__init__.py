@@ -22,11 +22,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
 
-    from . import auth, cli, errors, i18n, views
+    from . import auth, cli, errors, i18n, public, views
 
     i18n.init_app(app, babel)
     auth.init_app(app, security)
     views.register_views(app)
+    public.init_app(app)
     cli.register_commands(app)
     errors.register_error_pages(app)
 
@@ -51,5 +52,8 @@ def check_settings(app: Flask) -> None:
         app.config["MUNICIPALITY_REGISTRY_CODE"] = codes.registry_code(code)
     if app.config.get("MUNICIPALITY_IBAN"):
         app.config["MUNICIPALITY_IBAN"] = codes.iban(app.config["MUNICIPALITY_IBAN"])
+    from models import letter_numbers
+
+    letter_numbers.check_number_format(app.config["LETTER_NUMBER_FORMAT"])
     if app.config["BABEL_DEFAULT_LOCALE"] not in app.config["LANGUAGES"]:
         raise RuntimeError(f"JUHTUM_LANGUAGE must be one of {', '.join(app.config['LANGUAGES'])}")

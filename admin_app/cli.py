@@ -1,4 +1,4 @@
-"""Commands: ``create-user`` and ``seed-demo`` (``flask --app admin_app ...``)."""
+"""Commands: ``create-user``, ``seed-demo`` and ``remind-letters`` (``flask --app admin_app ...``)."""
 
 import sys
 
@@ -15,6 +15,7 @@ from .auth import create_user, ensure_roles
 def register_commands(app) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(remind_letters_command)
 
 
 @click.command("create-user")
@@ -65,3 +66,18 @@ def seed_demo_command(if_empty):
     summary = demo.load(current_app.instance_path)
     click.echo(summary)
     demo.print_logins(current_app.instance_path)
+
+
+@click.command("remind-letters")
+@with_appcontext
+def remind_letters_command():
+    """E-mail each person answering letters the ones due within five working days or overdue."""
+    import smtplib
+
+    from .reminders import send_reminders
+
+    try:
+        sent = send_reminders(echo=click.echo)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise click.ClickException(f"The mail server refused or could not be reached: {exc}") from None
+    click.echo(f"Reminders: {sent}.")

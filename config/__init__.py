@@ -65,6 +65,34 @@ class Config:
     # more rows go on in a second sheet.
     EXPORT_SHEET_ROWS = _int("EXPORT_SHEET_ROWS", 1_048_576)
 
+    # Citizens' letters: registration numbers run per year in this format ({year}, {n}: the sequence).
+    LETTER_NUMBER_FORMAT = os.environ.get("LETTER_NUMBER_FORMAT", "7-1/{year}/{n}")
+    # Legal terms (the law is under review, so they are settings). Memorandum and request for
+    # explanation: answered within this many calendar days of registration ...
+    LETTER_ANSWER_DAYS = _int("LETTER_ANSWER_DAYS", 30)
+    # ... extendable up to this many months from registration.
+    LETTER_EXTENDED_MONTHS = _int("LETTER_EXTENDED_MONTHS", 2)
+    # A letter for another body is forwarded within this many working days.
+    LETTER_FORWARD_WORKING_DAYS = _int("LETTER_FORWARD_WORKING_DAYS", 5)
+    # Request for information (AvTS § 18): answered within this many working days, extendable to the second.
+    INFORMATION_REQUEST_WORKING_DAYS = _int("INFORMATION_REQUEST_WORKING_DAYS", 5)
+    INFORMATION_REQUEST_EXTENDED_WORKING_DAYS = _int("INFORMATION_REQUEST_EXTENDED_WORKING_DAYS", 15)
+    # Open letters due within this many working days are coloured, listed on the home page and reminded of.
+    LETTER_WARNING_WORKING_DAYS = _int("LETTER_WARNING_WORKING_DAYS", 5)
+    # Rows a page of the public document register shows.
+    PUBLIC_REGISTER_PAGE_SIZE = _int("PUBLIC_REGISTER_PAGE_SIZE", 25)
+
+    # Outgoing e-mail (letter reminders). Without SMTP_HOST, `remind-letters` prints instead of sending.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _int("SMTP_PORT", 587)
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    # STARTTLS before signing in (off only for a server on the same machine).
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1").lower() not in ("0", "false", "no", "off")
+    # Seconds to wait for the mail server.
+    SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 30)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "juhtum@localhost")
+
     # Sign-in (Flask-Security-Too).
     SECURITY_PASSWORD_HASH = "argon2"
     SECURITY_PASSWORD_LENGTH_MIN = 12

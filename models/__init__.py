@@ -30,6 +30,18 @@ from .clients import (
 from .deliveries import ServiceDelivery, delivery_errors, price_for
 from .invoices import Invoice, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceStatus, reference_number
 from .invoicing import confirm_invoice, create_credit_note, generate_invoice, mark_paid, mark_sent
+from .letter_numbers import LetterCounter
+from .letters import (
+    Letter,
+    LetterAttachment,
+    LetterChannel,
+    LetterKind,
+    LetterStatus,
+    SenderKind,
+    UnansweredGround,
+    letter_errors,
+    save_letter,
+)
 from .materials import Material, MaterialKind, material_errors
 from .meetings import FollowUp, Meeting, MeetingKind, meeting_errors
 from .offers import Offer, OfferStatus, offer_errors
@@ -55,6 +67,16 @@ __all__ = [
     "price_for",
     "delivery_errors",
     "ServiceDelivery",
+    "LetterAttachment",
+    "save_letter",
+    "letter_errors",
+    "UnansweredGround",
+    "SenderKind",
+    "LetterStatus",
+    "LetterKind",
+    "LetterCounter",
+    "LetterChannel",
+    "Letter",
     "ActionPlan",
     "Activity",
     "ActivityStatus",

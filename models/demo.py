@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from . import codes, demo_casework, demo_deliveries
+from . import codes, demo_casework, demo_deliveries, demo_letters
 from . import demo_data as data
 from .base import RuleViolation, db
 from .catalogue import ComponentPrice, ServiceComponent, component_errors
@@ -61,6 +61,7 @@ def load(instance_path) -> str:
         casework = demo_casework.load(rng, today, clients, providers, users)
         db.session.flush()  # pricing a delivery looks up contracts and offers in the database
         deliveries = demo_deliveries.load(today, clients, providers, components, SEED + 4)
+        letters = demo_letters.load(today, clients, users)
         pending = _write_logins(logins_path, logins)
         db.session.commit()
     except BaseException:
@@ -80,7 +81,7 @@ def load(instance_path) -> str:
         f"{len(providers)} providers ({staff} staff), {len(components)} service components ({prices} prices), "
         f"{len(procurements)} procurements ({bids} tenders), {len(offers)} offers, "
         f"{len(clients)} clients ({network} network members) and {len(users)} users. "
-        f"{demo_casework.summary(casework)} "
+        f"{demo_casework.summary(casework)} {letters} citizens' letters. "
         f"{deliveries} service deliveries in the last {demo_deliveries.MONTHS} months: "
         f"{invoices} months invoiced, the last ready to invoice. "
         f"The demo sign-ins are in {logins_path} (readable by you only)."

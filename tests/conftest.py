@@ -261,3 +261,25 @@ def shipped_questionnaire(app):
             db.session.add(instrument)
             db.session.commit()
         db.session.remove()
+
+
+def create_letter(*, registered_on=date(2026, 10, 1), kind: str = "memorandum", today=None, **overrides):
+    """A letter registered through the domain's own function (it gets its number and deadline)."""
+    from models import Letter, save_letter
+
+    n = next(_serial)
+    values = dict(
+        received_on=registered_on,
+        registered_on=registered_on,
+        kind=kind,
+        channel="email",
+        sender_kind="person",
+        sender_name=f"Mari Maasikas{n}",
+        sender_email=f"mari{n}@example.ee",
+        subject=f"Kiri {n}",
+    )
+    values.update(overrides)
+    letter = Letter(**values)
+    save_letter(letter, today=today or max(date.today(), registered_on))
+    db.session.commit()
+    return letter

@@ -19,6 +19,7 @@ from models import (
     ClientStatus,
     FollowUp,
     Inspection,
+    Letter,
     Offer,
     PlanStatus,
     Procurement,
@@ -37,6 +38,7 @@ from . import (
     clients,
     deliveries,
     invoices,
+    letters,
     materials,
     meetings,
     offers,
@@ -50,6 +52,7 @@ from . import (
     users,
 )
 from .base import SecuredMixin
+from .letters import letters_needing_attention, may_see
 
 
 def _column(attribute):
@@ -164,7 +167,30 @@ class HomeView(SecuredMixin, AdminIndexView):
             figures["procurements"] = db.session.scalar(
                 select(func.count(Procurement.id)).where(Procurement.status.in_(["published", "evaluation"]))
             )
-        return self.render("admin/home.html", figures=figures, attention=attention, ClientStatus=ClientStatus)
+        letters = self.letters(roles)
+        return self.render(
+            "admin/home.html",
+            figures=figures,
+            attention=attention,
+            letters=letters,
+            may_see=may_see,
+            ClientStatus=ClientStatus,
+        )
+
+    @staticmethod
+    def letters(roles: set[str]) -> dict | None:
+        """Letters due within five working days or overdue: the case manager's own, every one for the head;
+        for the registrar, how many open letters still wait for someone to answer them."""
+        if not roles & {"admin", "head", "case_manager", "registrar"}:
+            return None
+        waiting = db.session.scalar(
+            select(func.count(Letter.id)).where(Letter.answerer_id.is_(None), Letter.status.in_(["registered"]))
+        )
+        if not roles & {"admin", "head", "case_manager"}:
+            return {"due": None, "unassigned": waiting}
+        mine = not roles & {"admin", "head"}
+        due = letters_needing_attention(current_user.id if mine else None)
+        return {"due": due, "mine": mine, "unassigned": waiting, "today": date.today()}
 
 
 def register_views(app) -> Admin:
@@ -191,6 +217,7 @@ def register_views(app) -> Admin:
         materials,
         deliveries,
         invoices,
+        letters,
         casefile,
         reports,
         users,

@@ -2,7 +2,8 @@
 exactly the registers its work needs (providers, offers, procurements: managers and the
 accountant read, managers write; components: all staff read, head writes; clients and every
 case-work register: head and case managers only; quality-of-life questionnaires: head and case
-managers read, head writes; municipalities: managers read, admin writes; users: admin only)."""
+managers read, head writes; municipalities: managers read, admin writes; users: admin only; letters: the
+head, case managers and the registrar, who sees nothing else)."""
 
 import re
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from models import (
     Instrument,
     InstrumentItem,
     Invoice,
+    Letter,
     Material,
     Meeting,
     Municipality,
@@ -43,6 +45,7 @@ from tests.conftest import (
     count,
     create_client,
     create_component,
+    create_letter,
     create_municipality,
     create_offer,
     create_procurement,
@@ -63,6 +66,7 @@ ROLES = ("admin", "head", "case_manager", "accountant", "registrar")
 READ_SUPPLY = {"admin", "head", "case_manager", "accountant"}
 MANAGERS = {"admin", "head", "case_manager"}
 CASE_WORK = MANAGERS  # admin, head and case managers; never the accountant or the registrar
+LETTERS = {"admin", "head", "case_manager", "registrar"}  # never the accountant
 
 
 @dataclass(frozen=True)
@@ -302,6 +306,24 @@ REGISTERS = [
             "items-0-text": "Kuidas hindate oma elukvaliteeti?",
         },
         ("scale_note", "1 – väga halb, 5 – väga hea", "1 – väga halb, 5 – väga hea"),
+        editable=False,
+    ),
+    Register(
+        "/admin/letters/",
+        Letter,
+        frozenset(LETTERS),
+        frozenset(LETTERS),
+        lambda: create_letter(),
+        lambda: {
+            "received_on": "2026-11-02",
+            "registered_on": "2026-11-02",
+            "kind": "memorandum",
+            "channel": "email",
+            "sender_kind": "person",
+            "sender_name": "Jaan Tamm",
+            "subject": "Bussipeatuse varjualune",
+        },
+        ("note", "Ka paberil", "Ka paberil"),
         editable=False,
     ),
 ]
@@ -589,7 +611,7 @@ def test_home_page_links_only_registers_the_role_may_open(app, sign_in_as, role)
     if role == "admin":
         assert shown == set(BY_URL)
     if role == "registrar":
-        assert shown == set()
+        assert shown == {"/admin/letters/"}
 
 
 # --- the case file -----------------------------------------------------------------------------

@@ -26,6 +26,9 @@ from models import (
     FollowUp,
     Goal,
     Inspection,
+    Letter,
+    LetterKind,
+    LetterStatus,
     Material,
     MaterialKind,
     Meeting,
@@ -300,7 +303,7 @@ def test_a_failure_leaves_nothing_half_loaded(app, tmp_path, monkeypatch, module
         demo.load(tmp_path)
     for model in (User, Municipality, Provider, ServiceComponent, Procurement, Offer, Client):
         assert count(app, model) == 0, model
-    for model in (CaseStep, Assessment, ActionPlan, Counselling, QolAnswerSet, Meeting, Inspection, Material):
+    for model in (CaseStep, Assessment, ActionPlan, Counselling, QolAnswerSet, Meeting, Inspection, Material, Letter):
         assert count(app, model) == 0, model
     assert list(tmp_path.iterdir()) == []
 
@@ -485,3 +488,26 @@ def test_overdue_activities_follow_ups_and_violations(loaded):
     assert open_late and all(v.status == ViolationStatus.OPEN for v in open_late)
     remedied = [v for v in _all(Violation) if v.status == ViolationStatus.REMEDIED]
     assert remedied and all(v.inspection.inspected_on <= v.remedied_on <= date.today() for v in remedied)
+
+
+def test_letters_of_every_kind_and_state(loaded):
+    from models.letters import LetterTerms, letter_errors, warning_date
+
+    letters = sorted(_all(Letter), key=lambda x: (x.registered_on, x.id))
+    assert "12 citizens' letters" in loaded and len(letters) == 12
+    assert {x.kind for x in letters} == set(LetterKind)
+    assert {x.status for x in letters} == set(LetterStatus)
+    today = date.today()
+    assert any(x.late for x in letters) and any(x.status == "answered" and not x.late for x in letters)
+    assert any(x.extended_until for x in letters)
+    assert any(x.is_open and x.due_on < today for x in letters), "an overdue letter"
+    assert any(x.is_open and today <= x.due_on <= warning_date(today) for x in letters), "one due within days"
+    assert any(x.private_life and x.restricted for x in letters)
+    assert any(x.restricted and not x.private_life and x.sender_kind == "organisation" for x in letters)
+    assert any(x.answerer is None and x.status == "registered" for x in letters)
+    # Numbered in the order they were registered, and every one passes the rules as saved.
+    assert [int(x.number.rsplit("/", 1)[1]) for x in letters if x.registered_on.year == today.year] == sorted(
+        int(x.number.rsplit("/", 1)[1]) for x in letters if x.registered_on.year == today.year
+    )
+    for x in letters:
+        assert letter_errors(x, today, LetterTerms()) == {}, x.number
