@@ -6,7 +6,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app admin_app
 export FLASK_APP := admin_app
 
-.PHONY: help run test lint serve bench db translations translations-update clean
+.PHONY: help run test lint serve bench bench-export db translations translations-update clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -44,8 +44,11 @@ lint: $(BIN)/activate ## ruff check and format check
 test: db lint ## Set up and run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/pytest
 
-bench: $(BIN)/activate translations ## Run the benchmarks and print figures
+bench: $(BIN)/activate translations ## Run the benchmarks and print figures (see also bench-export)
 	$(BIN)/pytest tests/bench -s -q -o addopts="" -p no:cacheprovider
 
 clean: ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance
+
+bench-export: $(BIN)/activate translations ## Export benchmark: 100k clients, 1M deliveries; juhtum vs stock vs floor
+	$(BIN)/python -m tests.bench.export_bench --clients $${CLIENTS:-100000} --deliveries $${DELIVERIES:-1000000}

@@ -27,6 +27,7 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MAX_WIDTH = 60
+NUMBER_TYPES = frozenset({int, float, Decimal})
 #: Rows read to size the columns (the rest are written without being measured).
 MEASURED_ROWS = 500
 
@@ -131,6 +132,8 @@ class XlsxTable:
             Kind.TEXT: workbook.add_format({"num_format": "@"}),
         }
         self.widths = [min(max(len(c.label), 6), MAX_WIDTH) for c in sheet.columns]
+        #: The number format of each column: euros where the column holds money.
+        self.number_formats = [self.formats[Kind.MONEY if c.kind == Kind.MONEY else Kind.NUMBER] for c in sheet.columns]
         self._new_sheet()
 
     @property
@@ -163,31 +166,33 @@ class XlsxTable:
             ws.set_column(col, col, min(width, MAX_WIDTH) + 2)
 
     def write(self, values: Sequence) -> None:
+        """One row. Each cell is written by its Python type (the hot path: no per-cell lookups)."""
         if self.row >= self.max_rows:
             self._new_sheet()
-        ws, row, conv = self.ws, self.row, self.conventions
-        measure = self.rows < MEASURED_ROWS
-        for col, (column, value) in enumerate(zip(self.sheet.columns, values, strict=True)):
-            if value is None or value == "":
+        ws, row = self.ws, self.row
+        number_formats, formats = self.number_formats, self.formats
+        for col, value in enumerate(values):
+            kind = type(value)
+            if kind is str:
+                if value:
+                    ws.write_string(
+                        row, col, value if len(value) <= EXCEL_MAX_TEXT else value[: EXCEL_MAX_TEXT - 1] + "…"
+                    )
+            elif value is None:
                 continue
-            kind = column.kind
-            if kind == Kind.TEXT and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-                kind = Kind.NUMBER  # a computed number in a column the model does not type
-            if isinstance(value, bool):
-                ws.write_string(row, col, conv.yes if value else conv.no)
-            elif kind in (Kind.NUMBER, Kind.MONEY) and isinstance(value, int | float | Decimal):
-                ws.write_number(row, col, value, self.formats[kind])
-            elif kind in (Kind.DATE, Kind.DATETIME) and isinstance(value, date):
-                if not isinstance(value, datetime):
-                    value = datetime(value.year, value.month, value.day)
-                ws.write_datetime(row, col, value.replace(tzinfo=None), self.formats[kind])
+            elif kind is bool:
+                ws.write_string(row, col, self.conventions.yes if value else self.conventions.no)
+            elif kind in NUMBER_TYPES:
+                ws.write_number(row, col, value, number_formats[col])
+            elif kind is date:
+                ws.write_datetime(row, col, value, formats[Kind.DATE])
+            elif kind is datetime:
+                ws.write_datetime(row, col, value.replace(tzinfo=None), formats[Kind.DATETIME])
             else:
-                text = str(value)
-                if len(text) > EXCEL_MAX_TEXT:
-                    text = text[: EXCEL_MAX_TEXT - 1] + "…"
-                ws.write_string(row, col, text)
-            if measure:
-                self.widths[col] = max(self.widths[col], _width(value, kind))
+                ws.write_string(row, col, str(value)[:EXCEL_MAX_TEXT])
+        if self.rows < MEASURED_ROWS:
+            for col, (column, value) in enumerate(zip(self.sheet.columns, values, strict=True)):
+                self.widths[col] = max(self.widths[col], _width(value, column.kind))
         self.row += 1
         self.rows += 1
 

@@ -21,9 +21,11 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.orm import RelationshipProperty
+from sqlalchemy.orm import ColumnProperty, RelationshipProperty
+from sqlalchemy.orm.interfaces import MANYTOONE
 
 from exports.tabular import Column, Conventions, Kind, Sheet, csv_chunks, write_xlsx
+from models import db
 
 CHUNK_ROWS = 500
 FILE_CHUNK = 64 * 1024
@@ -156,7 +158,72 @@ class ExportMixin:
         )
         return query
 
+    def _projection(self, names):
+        """The columns to read straight from the tables, and how each becomes a cell — or None when a
+        column needs the record as a Python object (an export formatter, a property, a list).
+
+        A many-to-one relation (``client``) or a path through one (``client.personal_code``) is read as
+        its key; what it shows is looked up once per related record, not once per row."""
+        if type(self).column_formatters_export:
+            return None
+        mapper = sa.inspect(self.model)
+        selects, readers = [], []
+        for name in names:
+            head, _, rest = name.partition(".")
+            prop = mapper.attrs.get(head)
+            if isinstance(prop, ColumnProperty) and not rest:
+                selects.append(getattr(self.model, head))
+                readers.append(None)
+            elif (
+                isinstance(prop, RelationshipProperty)
+                and prop.direction is MANYTOONE
+                and len(prop.local_columns) == 1
+                and not prop.secondary
+            ):
+                (local,) = prop.local_columns
+                selects.append(local)
+                readers.append((prop.mapper.class_, rest or None))
+            else:
+                return None
+        return selects, readers
+
+    def _projected_rows(self, query, selects, readers):
+        labels: dict = {}
+        shown: dict = {}  # (related class, path) -> {key: cell}
+        chunk = []
+        for row in query.with_entities(*selects).yield_per(CHUNK_ROWS):
+            chunk.append(row)
+            if len(chunk) == CHUNK_ROWS:
+                yield from self._resolve(chunk, readers, shown, labels)
+                chunk = []
+        yield from self._resolve(chunk, readers, shown, labels)
+
+    def _resolve(self, chunk, readers, shown, labels):
+        for col, reader in enumerate(readers):
+            if reader is None:
+                continue
+            known = shown.setdefault(reader, {})
+            missing = {row[col] for row in chunk if row[col] is not None and row[col] not in known}
+            if missing:
+                target, path = reader
+                for obj in db.session.scalars(
+                    sa.select(target).where(sa.inspect(target).primary_key[0].in_(missing))
+                ):
+                    known[sa.inspect(obj).identity[0]] = plain(rec_getattr(obj, path) if path else obj, labels)
+        plain_types = PLAIN_TYPES
+        for row in chunk:
+            cells = []
+            for value, reader in zip(row, readers, strict=True):
+                if reader is not None and value is not None:
+                    value = shown[reader].get(value)
+                cells.append(value if value is None or type(value) in plain_types else plain(value, labels))
+            yield cells
+
     def _rows(self, query, names):
+        projection = self._projection(names)
+        if projection is not None:
+            yield from self._projected_rows(query, *projection)
+            return
         try:
             results = query.yield_per(CHUNK_ROWS)
             iterator = iter(results)
@@ -164,8 +231,13 @@ class ExportMixin:
             iterator = iter(query.all())
         getters = [self.export_getter(name) for name in names]
         labels: dict = {}  # a choice's label is translated once per export, not once per cell
+        plain_types = PLAIN_TYPES
         for model in iterator:
-            yield [plain(get(model), labels) for get in getters]
+            row = []
+            for get in getters:
+                value = get(model)
+                row.append(value if value is None or type(value) in plain_types else plain(value, labels))
+            yield row
 
     def export_sheet(self, view_args) -> Sheet:
         now = datetime.now(TALLINN)
