@@ -179,6 +179,17 @@ def take_screenshots(app, email: str, password: str, outdir: Path) -> list[Path]
                 page.goto(f"/admin/reports/{key}/?start={year_ago:%d.%m.%Y}&end={date.today():%d.%m.%Y}")
                 expect(page.locator("body")).not_to_contain_text("Traceback")
                 shot(f"{n}-report-{key}")
+
+            page.goto("/admin/invoices/")
+            shot("14-invoices")
+            page.locator("table.model-list a[href*='/admin/invoices/details/']").first.click()
+            page.wait_for_url(re.compile(r"/admin/invoices/details/"))
+            shot("15-invoice-details")  # long: not kept in docs/
+
+            page.goto("/admin/letters/")
+            shot("16-letters")
+            page.goto("/register/")
+            shot("17-public-register")
             browser.close()
     finally:
         server.stop()
