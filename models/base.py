@@ -78,7 +78,10 @@ class ChoiceType(TypeDecorator):
         return self.choice_cls(value).value
 
     def process_result_value(self, value, dialect):
-        return None if value is None else self.choice_cls(value)
+        if value is None:
+            return None
+        # A dictionary look-up first: this runs once per row and column of every list and export.
+        return self.choice_cls._value2member_map_.get(value) or self.choice_cls(value)
 
 
 def choice_check(column: str, choice_cls: type[Choice]) -> sa.CheckConstraint:

@@ -190,15 +190,13 @@ class ExportMixin:
     def _projected_rows(self, query, selects, readers):
         labels: dict = {}
         shown: dict = {}  # (related class, path) -> {key: cell}
-        chunk = []
-        for row in query.with_entities(*selects).yield_per(CHUNK_ROWS):
-            chunk.append(row)
-            if len(chunk) == CHUNK_ROWS:
-                yield from self._resolve(chunk, readers, shown, labels)
-                chunk = []
-        yield from self._resolve(chunk, readers, shown, labels)
+        statement = query.with_entities(*selects).statement
+        result = db.session.execute(statement, execution_options={"yield_per": CHUNK_ROWS})
+        for chunk in result.partitions():
+            yield from self._resolve(chunk, readers, shown, labels)
 
     def _resolve(self, chunk, readers, shown, labels):
+        related = []
         for col, reader in enumerate(readers):
             if reader is None:
                 continue
@@ -206,17 +204,22 @@ class ExportMixin:
             missing = {row[col] for row in chunk if row[col] is not None and row[col] not in known}
             if missing:
                 target, path = reader
-                for obj in db.session.scalars(
-                    sa.select(target).where(sa.inspect(target).primary_key[0].in_(missing))
-                ):
+                key = sa.inspect(target).primary_key[0]
+                for obj in db.session.scalars(sa.select(target).where(key.in_(missing))):
                     known[sa.inspect(obj).identity[0]] = plain(rec_getattr(obj, path) if path else obj, labels)
+            related.append((col, known))
+        own = [col for col, reader in enumerate(readers) if reader is None]
         plain_types = PLAIN_TYPES
         for row in chunk:
-            cells = []
-            for value, reader in zip(row, readers, strict=True):
-                if reader is not None and value is not None:
-                    value = shown[reader].get(value)
-                cells.append(value if value is None or type(value) in plain_types else plain(value, labels))
+            cells = list(row)
+            for col, known in related:
+                value = cells[col]
+                if value is not None:
+                    cells[col] = known.get(value)
+            for col in own:
+                value = cells[col]
+                if value is not None and type(value) not in plain_types:
+                    cells[col] = plain(value, labels)
             yield cells
 
     def _rows(self, query, names):
