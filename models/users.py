@@ -75,7 +75,7 @@ class User(db.Model, UserMixin):
         super().track_failed_authn(auth_type, tfa)
         self.failed_logins = (self.failed_logins or 0) + 1
         if self.failed_logins >= current_app.config["SIGNIN_MAX_FAILURES"]:
-            self.locked_until = _now() + timedelta(minutes=current_app.config["SIGNIN_LOCK_MINUTES"])
+            self.locked_until = _now() + timedelta(minutes=_lock_minutes())
             self.failed_logins = 0
         db.session.commit()
 
@@ -83,13 +83,19 @@ class User(db.Model, UserMixin):
         """Flask-Security asks this after the password was right: refused while locked, else the count restarts."""
         if self.locked_until is not None and self.locked_until > _now():
             if form_error is not None:
-                # The generic "sign-in failed" replaces it on screen, so a locked account is no password oracle.
-                form_error.append("locked")
+                # With generic responses on (our setting) "sign-in failed" replaces it on screen, so a
+                # locked account tells a guesser nothing about the password just tried.
+                message = _l("Too many failed sign-ins; try again in %(minutes)s minutes.", minutes=_lock_minutes())
+                form_error.append(str(message))
             return True
         if self.failed_logins or self.locked_until:
             self.failed_logins, self.locked_until = 0, None
             db.session.commit()
         return False
+
+
+def _lock_minutes() -> int:
+    return current_app.config["SIGNIN_LOCK_MINUTES"]
 
 
 def _now() -> datetime:
