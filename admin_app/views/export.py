@@ -80,7 +80,8 @@ def plain(value, labels: dict | None = None):
     if value is None or type(value) in PLAIN_TYPES:
         return value
     if isinstance(value, Markup):
-        parts = (Markup(part).striptags() for part in _SEPARATORS.split(str(value)))
+        # Pieces of markup our own formatters made, stripped to plain text for a cell: never rendered as HTML.
+        parts = (Markup(part).striptags() for part in _SEPARATORS.split(str(value)))  # nosec B704
         return "; ".join(part for part in parts if part)
     if isinstance(value, Enum):
         if labels is None:
