@@ -52,3 +52,7 @@ clean: ## Remove the virtualenv and the local database
 
 bench-export: $(BIN)/activate translations ## Export benchmark: 100k clients, 1M deliveries; juhtum vs stock vs floor
 	$(BIN)/python -m tests.bench.export_bench --clients $${CLIENTS:-100000} --deliveries $${DELIVERIES:-1000000}
+
+.PHONY: worker
+worker: $(BIN)/activate translations ## Run background jobs (large exports) from RQ at $$REDIS_URL
+	$(FLASK) worker
