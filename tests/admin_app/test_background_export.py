@@ -40,19 +40,17 @@ def head(app, client, small_threshold):
 
 @pytest.fixture
 def clients(app):
+    people = [
+        ("Mari", "Tamm", "active"),
+        ("Jüri", "Õunapuu", "applicant"),
+        ("Anu", "Tammsaar", "active"),
+        ("Peeter", "Tammik", "active"),
+        ("Liis", "Tammela", "active"),
+        ("Kalle", "Kask", "active"),
+    ]
     with app.app_context():
-        for n, (first, last, status) in enumerate(
-            [
-                ("Mari", "Tamm", "active"),
-                ("Jüri", "Õunapuu", "applicant"),
-                ("Anu", "Tammsaar", "active"),
-                ("Peeter", "Tammik", "active"),
-                ("Liis", "Tammela", "active"),
-                ("Kalle", "Kask", "active"),
-            ]
-        ):
+        for first, last, status in people:
             create_client(first_name=first, last_name=last, status=status)
-        assert n == 5
 
 
 def streamed(app, client, url: str) -> list[list]:
