@@ -195,3 +195,20 @@ def test_a_failed_job_says_why_and_leaves_no_file(app, client, rq_queue, clients
     assert status["file_url"] is None
     with app.app_context():
         assert db.session.scalar(sa.select(Download.file)) is None
+
+
+def test_the_progress_bar_shows_rows_done_and_time_left_while_the_job_runs(app, client, rq_queue, clients):
+    from admin_app.background import _progress
+
+    head = signed_in(app, client, "head")
+    progress = start(head, "/admin/clients/export/xlsx/")
+    with app.app_context():
+        download = db.session.scalar(sa.select(Download))
+        download.status, download.started_at = "running", utcnow() - timedelta(seconds=10)
+        db.session.commit()
+        _progress(download.id)(2)  # what the job reports after a chunk of two rows
+
+    status = head.get(progress + "status").get_json()
+    assert (status["rows_done"], status["rows_total"], status["percent"]) == (2, 6, 33)
+    assert status["seconds_left"] is not None and status["seconds_left"] >= 0
+    assert status["file_url"] is None
