@@ -12,7 +12,7 @@ import threading
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user, login_user
 
 from exports.tabular import Conventions, csv_chunks, write_xlsx
@@ -177,12 +177,12 @@ def _write(download: Download, path: str, report, every: int) -> int:
     """The export of the list as its owner asked for it: same view, columns, search, filters, sort, language."""
     view = _view(download.endpoint)
     if view is None:
-        raise LookupError(f"no register {download.endpoint}")
+        raise LookupError(gettext("The register %(register)s no longer exists.", register=download.title))
     owner = download.owner
     url = f"{view.url}/export/{download.export_type}/"
     with current_app.test_request_context(url, query_string=download.query_string), force_locale(download.language):
         if not login_user(owner) or not view.is_accessible():
-            raise PermissionError(f"{owner} may no longer read {download.endpoint}")
+            raise PermissionError(gettext("%(who)s may no longer read %(register)s.", who=owner, register=view.name))
         view_args = view._get_list_extra_args()
         names = [name for name, _ in view.export_columns()]
         sheet = view.export_sheet(view_args)
