@@ -76,6 +76,9 @@ def serve(port: int, env: dict, workers: int) -> subprocess.Popen:
         "4",
         "--worker-class",
         "gthread",
+        # No keep-alive: a connection closed by the server as the client reuses it reads as an error.
+        "--keep-alive",
+        "0",
         "--access-logfile",
         "/dev/null",
         "admin_app:create_app()",

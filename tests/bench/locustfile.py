@@ -27,7 +27,7 @@ def record_write(client_id: int, notes: str) -> None:
 
 class OfficeWorker(HttpUser):
     abstract = True
-    wait_time = between(0.5, 2)
+    wait_time = between(1, 5)  # reading the page, typing: a busy office worker
 
     def on_start(self):
         self.number = next(_numbers)
