@@ -47,7 +47,13 @@ def start_export(view, export_type: str, rows_total: int) -> Download:
     )
     db.session.add(download)
     db.session.commit()
-    enqueue(download.id)
+    try:
+        enqueue(download.id)
+    except Exception as exc:  # Redis unreachable: say so on the progress page instead of a server error
+        log.exception("queueing download %s", download.id)
+        download.status, download.finished_at = DownloadStatus.FAILED.value, utcnow()
+        download.error = gettext("The background workers could not be reached (%(error)s).", error=exc)
+        db.session.commit()
     return download
 
 

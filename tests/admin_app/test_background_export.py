@@ -215,3 +215,13 @@ def test_the_progress_bar_shows_rows_done_and_time_left_while_the_job_runs(app, 
     assert (status["rows_done"], status["rows_total"], status["percent"]) == (2, 6, 33)
     assert status["seconds_left"] is not None and status["seconds_left"] >= 0
     assert status["file_url"] is None
+
+
+def test_when_the_workers_cannot_be_reached_the_progress_page_says_so(app, client, rq_queue, clients):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/5"  # nothing listens there
+    head = signed_in(app, client, "head")
+    progress = start(head, "/admin/clients/export/xlsx/")
+    status = head.get(progress + "status").get_json()
+    assert status["status"] == "failed"
+    assert "127.0.0.1:1" in status["error"] or "onnect" in status["error"]
+    assert status["file_url"] is None
