@@ -155,6 +155,9 @@ def rq_queue(app, small_threshold):
 
     queue = make_queue(app)
     yield queue
+    for registry in (queue.finished_job_registry, queue.failed_job_registry):
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
     queue.delete(delete_jobs=True)
     Redis.from_url(app.config["REDIS_URL"]).close()
     app.config["RQ_QUEUE"] = "juhtum"
