@@ -53,3 +53,12 @@ clean: ## Remove the virtualenv and the local database
 
 bench-export: $(BIN)/activate translations ## Export benchmark: 100k clients, 1M deliveries; juhtum vs stock vs floor
 	$(BIN)/python -m tests.bench.export_bench --clients $${CLIENTS:-100000} --deliveries $${DELIVERIES:-1000000}
+
+.PHONY: worker
+worker: $(BIN)/activate translations ## Run background jobs (large exports) from RQ at $$REDIS_URL
+	$(FLASK) worker
+
+.PHONY: load-test
+load-test: $(BIN)/activate translations ## Load test: 50 workers, 60 s, two gunicorns on LOAD_DATABASE_URL (EMPTIED first)
+	@test -n "$(LOAD_DATABASE_URL)" || { echo "Set LOAD_DATABASE_URL to a PostgreSQL database the test may empty"; exit 1; }
+	$(BIN)/python -m tests.bench.load_test --database "$(LOAD_DATABASE_URL)"

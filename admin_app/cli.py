@@ -1,6 +1,7 @@
-"""Commands (``flask --app admin_app ...``): ``create-user``, ``seed-demo``, ``remind-letters``;
+"""Commands (``flask --app admin_app ...``): ``create-user``, ``seed-demo``, ``remind-letters``, ``worker``;
 ``backup`` and ``restore`` live in ``backup.py``."""
 
+import os
 import sys
 
 import click
@@ -21,6 +22,7 @@ def register_commands(app) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(worker_command)
 
 
 @click.command("create-user")
@@ -86,3 +88,19 @@ def remind_letters_command():
     except (OSError, smtplib.SMTPException) as exc:
         raise click.ClickException(f"The mail server refused or could not be reached: {exc}") from None
     click.echo(f"Reminders: {sent}.")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
+@with_appcontext
+def worker_command(burst):
+    """Run background jobs (large exports) from the RQ queue at REDIS_URL."""
+    from rq import Worker
+
+    from . import background
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("Set REDIS_URL: without it the app runs background jobs itself.")
+    background._worker_pid = os.getpid()
+    queue = background.rq_queue(current_app)
+    Worker([queue], connection=queue.connection).work(burst=burst)

@@ -66,6 +66,14 @@ class Config:
     # Rows on one sheet of an exported workbook, title and header included (Excel's limit);
     # more rows go on in a second sheet.
     EXPORT_SHEET_ROWS = _int("EXPORT_SHEET_ROWS", 1_048_576)
+    # Background exports: a list with more rows than this is written by a background job and found
+    # under "My downloads", kept this many hours. With REDIS_URL, jobs run on RQ workers (`make worker`)
+    # from the queue RQ_QUEUE, each for at most BACKGROUND_JOB_TIMEOUT seconds; without it, in the app.
+    BACKGROUND_EXPORT_ROWS = _int("BACKGROUND_EXPORT_ROWS", 50_000)
+    DOWNLOAD_KEEP_HOURS = _int("DOWNLOAD_KEEP_HOURS", 24)
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "juhtum")
+    BACKGROUND_JOB_TIMEOUT = _int("BACKGROUND_JOB_TIMEOUT", 3600)
 
     # Citizens' letters: registration numbers run per year in this format ({year}, {n}: the sequence).
     LETTER_NUMBER_FORMAT = os.environ.get("LETTER_NUMBER_FORMAT", "7-1/{year}/{n}")

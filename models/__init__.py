@@ -28,6 +28,7 @@ from .clients import (
     client_errors,
 )
 from .deliveries import ServiceDelivery, delivery_errors, price_for
+from .downloads import Download, DownloadStatus, purge_expired
 from .invoices import Invoice, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceStatus, reference_number
 from .invoicing import confirm_invoice, create_credit_note, generate_invoice, mark_paid, mark_sent
 from .letter_numbers import LetterCounter
@@ -53,6 +54,9 @@ from .supervision import Inspection, Severity, Violation, ViolationKind, Violati
 from .users import Role, RoleName, User
 
 __all__ = [
+    "Download",
+    "DownloadStatus",
+    "purge_expired",
     "mark_sent",
     "mark_paid",
     "generate_invoice",

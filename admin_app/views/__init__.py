@@ -37,6 +37,7 @@ from . import (
     catalogue,
     clients,
     deliveries,
+    downloads,
     invoices,
     letters,
     materials,
@@ -220,6 +221,7 @@ def register_views(app) -> Admin:
         letters,
         casefile,
         reports,
+        downloads,
         users,
     ):
         area.register(admin)

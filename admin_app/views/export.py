@@ -14,7 +14,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, stream_with_context
+from flask import Response, abort, current_app, redirect, stream_with_context, url_for
 from flask_admin import expose
 from flask_admin.tools import rec_getattr
 from flask_babel import get_locale, gettext
@@ -147,8 +147,11 @@ class ExportMixin:
         return parts
 
     def _export_query(self, view_args):
+        return self._export_count_and_query(view_args)[1]
+
+    def _export_count_and_query(self, view_args):
         sort = self._get_column_by_idx(view_args.sort)
-        _count, query = self.get_list(
+        return self.get_list(
             0,
             sort[0] if sort else None,
             view_args.sort_desc,
@@ -157,7 +160,6 @@ class ExportMixin:
             execute=False,
             page_size=0,
         )
-        return query
 
     def _projection(self, names):
         """The columns to read straight from the tables, and how each becomes a cell — or None when a
@@ -275,9 +277,15 @@ class ExportMixin:
             abort(404)
         view_args = self._get_list_extra_args()
         names = [name for name, _ in self.export_columns()]
+        count, query = self._export_count_and_query(view_args)
+        if count is not None and count > current_app.config["BACKGROUND_EXPORT_ROWS"]:
+            # Too many rows to wait for: a background job writes the file (admin_app/background.py).
+            from ..background import start_export
+
+            return redirect(url_for("downloads.progress", download_id=start_export(self, export_type, count).id))
         sheet = self.export_sheet(view_args)
         conventions = Conventions.for_language(str(get_locale() or "et"))
-        rows = self._rows(self._export_query(view_args), names)
+        rows = self._rows(query, names)
         headers = {"Content-Disposition": f'attachment; filename="{self.export_file_name(export_type)}"'}
         if export_type == "csv":
             body = csv_chunks(sheet, rows, conventions)

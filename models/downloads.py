@@ -1,0 +1,76 @@
+"""Files made in the background for one user ("My downloads"): an export too large to stream at once.
+
+The file is kept in the database (a large binary) so that every app server can hand it out; it is
+purged a day after it was asked for."""
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Choice, db
+from .users import User
+
+
+class DownloadStatus(Choice):
+    QUEUED = "queued", _l("Waiting")
+    RUNNING = "running", _l("Being written")
+    DONE = "done", _l("Ready")
+    FAILED = "failed", _l("Failed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Download(db.Model):
+    __tablename__ = "download"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    owner: Mapped[User] = relationship()
+    #: What to make: the register's endpoint, the file type and the list's query string.
+    endpoint: Mapped[str] = mapped_column(sa.String(80))
+    export_type: Mapped[str] = mapped_column(sa.String(10))
+    query_string: Mapped[str] = mapped_column(sa.Text, default="")
+    language: Mapped[str] = mapped_column(sa.String(5))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    file_name: Mapped[str] = mapped_column(sa.String(200))
+    mimetype: Mapped[str] = mapped_column(sa.String(120))
+    status: Mapped[str] = mapped_column(sa.String(10), default=DownloadStatus.QUEUED.value)
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    file: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    size: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    @property
+    def percent(self) -> int:
+        if self.status == DownloadStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
+
+    def seconds_left(self, now: datetime | None = None) -> int | None:
+        """Time left at the pace so far (None before the first rows are written)."""
+        if self.status != DownloadStatus.RUNNING or not self.started_at or not self.rows_done:
+            return None
+        spent = ((now or utcnow()) - self.started_at).total_seconds()
+        return max(0, round(spent / self.rows_done * (self.rows_total - self.rows_done)))
+
+
+def keep_until(hours: int) -> datetime:
+    return utcnow() + timedelta(hours=hours)
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete the downloads past their expiry (file and all); how many."""
+    result = db.session.execute(sa.delete(Download).where(Download.expires_at <= (now or utcnow())))
+    db.session.commit()
+    return result.rowcount
