@@ -48,6 +48,7 @@ from . import (
     quality,
     questionnaires,
     reports,
+    substitutions,
     supervision,
     users,
 )
@@ -221,6 +222,7 @@ def register_views(app) -> Admin:
         casefile,
         reports,
         users,
+        substitutions,
     ):
         area.register(admin)
     return admin
