@@ -67,13 +67,11 @@ def stood_in_for(user_id: int, today: date | None = None) -> sa.Select:
     )
 
 
-def client_condition(user_id: int, today: date | None = None) -> sa.ColumnElement[bool]:
-    """A condition on ``Client`` true for the clients ``user_id`` may see as a case manager."""
-    return sa.or_(
-        Client.case_manager_id.is_(None),
-        Client.case_manager_id == user_id,
-        Client.case_manager_id.in_(stood_in_for(user_id, today)),
-    )
+def client_condition(user_id: int, today: date | None = None, *, unassigned: bool = True) -> sa.ColumnElement[bool]:
+    """A condition on ``Client`` true for the clients ``user_id`` may see as a case manager: their own,
+    those of colleagues they stand in for today and (``unassigned``) those nobody is assigned to."""
+    mine = sa.or_(Client.case_manager_id == user_id, Client.case_manager_id.in_(stood_in_for(user_id, today)))
+    return sa.or_(Client.case_manager_id.is_(None), mine) if unassigned else mine
 
 
 def client_scope(user_id: int, today: date | None = None) -> sa.Select:
