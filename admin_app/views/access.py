@@ -52,6 +52,11 @@ class ClientScopeMixin:
         user_id = limited_user_id()
         return None if user_id is None else scope_condition(self.model, user_id)
 
+    def client_scope_condition(self):
+        """The condition on ``Client`` for the signed-in user (e.g. to look clients up by code), or None."""
+        user_id = limited_user_id()
+        return None if user_id is None else client_condition(user_id)
+
     def get_query(self):
         query = super().get_query()
         condition = self.scope_condition()

@@ -113,7 +113,8 @@ def office(app):
         x = active_client(first_name="Xena", last_name=X_NAME, case_manager_id=users["a"])
         y = active_client(first_name="Yrjö", last_name=Y_NAME, case_manager_id=users["b"])
         office = {"users": users, "x": _records_of(x, provider, component), "y": _records_of(y, provider, component)}
-        office["x_code"] = x.personal_code
+        office["x_code"], office["y_code"] = x.personal_code, y.personal_code
+        office["sheet"] = (provider.registry_code, component.code)
         db.session.remove()
     return office
 
@@ -232,6 +233,21 @@ def test_new_records_offer_only_clients_in_scope(app, office):
     assert refused.status_code == 200, "the form comes back with the error"
     assert count(app, Assessment) == rows
     assert count(app, Assessment, Assessment.client_id == y) == 1
+
+
+def test_a_delivery_sheet_finds_no_colleague_s_client(app, office):
+    from tests.admin_app.test_deliveries import upload
+
+    registry, code = office["sheet"]
+    browser = _as(app, "b")
+    rows = count(app, ServiceDelivery)
+    refused = upload(browser, [[office["x_code"], registry, code, "14.09.2026", None, 1, None, None]])
+    message = shown(app, "No client with personal ID code %(value)s.", value=office["x_code"])
+    assert message in refused.get_data(as_text=True)
+    assert count(app, ServiceDelivery) == rows
+    saved = upload(browser, [[office["y_code"], registry, code, "14.09.2026", None, 1, None, None]])
+    assert saved.status_code == 302
+    assert count(app, ServiceDelivery) == rows + 1
 
 
 # --- standing in ---------------------------------------------------------------------------------
