@@ -250,6 +250,22 @@ def test_a_delivery_sheet_finds_no_colleague_s_client(app, office):
     assert count(app, ServiceDelivery) == rows + 1
 
 
+def test_an_invoice_shows_a_case_manager_only_their_clients_lines(app, office):
+    from models import generate_invoice
+    from tests.deliveries import MONTH
+
+    with app.app_context():
+        pk = generate_invoice(MONTH).id
+        db.session.commit()
+    details = _as(app, "b").get(f"/admin/invoices/details/?id={pk}").get_data(as_text=True)
+    assert Y_NAME in details and X_NAME not in details
+    assert _as(app, "b").get(f"/admin/invoices/{pk}/download/").status_code == 403
+    head = _as(app, "head")
+    assert X_NAME in head.get(f"/admin/invoices/details/?id={pk}").get_data(as_text=True)
+    download = head.get(f"/admin/invoices/{pk}/download/")
+    assert download.status_code == 200 and download.get_data()
+
+
 # --- standing in ---------------------------------------------------------------------------------
 
 
