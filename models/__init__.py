@@ -1,5 +1,6 @@
 """The models and the rules of the domain, one module per area."""
 
+from .access import Substitution, substitution_errors
 from .base import Choice, RuleViolation, check, db, money
 from .casework import (  # noqa: E402  (case work builds on the registers above)
     Assessment,
@@ -57,6 +58,8 @@ __all__ = [
     "Download",
     "DownloadStatus",
     "purge_expired",
+    "Substitution",
+    "substitution_errors",
     "mark_sent",
     "mark_paid",
     "generate_invoice",

@@ -62,8 +62,9 @@ def _modes() -> dict[str, PriceMode]:
     return names
 
 
-def load_deliveries(stream) -> tuple[int, list[tuple[int, str]]]:
-    """Check every row of the first sheet in ``stream`` and save them all, or none.
+def load_deliveries(stream, clients_where=None) -> tuple[int, list[tuple[int, str]]]:
+    """Check every row of the first sheet in ``stream`` and save them all, or none. ``clients_where``
+    limits the clients found (a case manager's scope): any other reads as no such client.
 
     Returns (rows saved, [(row number, problem), ...]); when any problem is found nothing is saved."""
     try:
@@ -85,7 +86,7 @@ def load_deliveries(stream) -> tuple[int, list[tuple[int, str]]]:
                 break
             code, registry, component_code, day, end, quantity, mode, notes = values
             row_problems = []
-            client = _find(clients, Client, Client.personal_code, code)
+            client = _find(clients, Client, Client.personal_code, code, clients_where)
             provider = _find(providers, Provider, Provider.registry_code, registry)
             component = _find(components, ServiceComponent, ServiceComponent.code, component_code)
             if client is None:
@@ -127,7 +128,7 @@ def load_deliveries(stream) -> tuple[int, list[tuple[int, str]]]:
         book.close()
 
 
-def _find(cache: dict, model, column, value):
+def _find(cache: dict, model, column, value, where=None):
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a code typed into a number cell
     key = str(value or "").strip()
@@ -135,5 +136,6 @@ def _find(cache: dict, model, column, value):
         return None
     if key not in cache:
         with db.session.no_autoflush:
-            cache[key] = db.session.scalars(sa.select(model).where(column == key)).first()
+            query = sa.select(model).where(column == key)
+            cache[key] = db.session.scalars(query if where is None else query.where(where)).first()
     return cache[key]

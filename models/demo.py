@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from . import codes, demo_casework, demo_deliveries, demo_letters
 from . import demo_data as data
+from .access import Substitution, substitution_errors
 from .base import RuleViolation, db
 from .catalogue import ComponentPrice, ServiceComponent, component_errors
 from .clients import Client, NetworkMember, client_errors
@@ -62,6 +63,7 @@ def load(instance_path) -> str:
         db.session.flush()  # pricing a delivery looks up contracts and offers in the database
         deliveries = demo_deliveries.load(today, clients, providers, components, SEED + 4)
         letters = demo_letters.load(today, clients, users)
+        _holiday(today, users)
         pending = _write_logins(logins_path, logins)
         db.session.commit()
     except BaseException:
@@ -141,6 +143,22 @@ def _users(earlier) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
         )
         logins.append((role, email, password))
     return users, logins
+
+
+def _holiday(today: date, users) -> Substitution:
+    """One case manager on holiday and a colleague standing in, so the substitute sees their clients."""
+    managers = [u for u in users.values() if u.has_any_role(["case_manager"])]
+    absent, substitute = managers[1], managers[0]
+    substitution = Substitution(
+        absent=absent,
+        substitute=substitute,
+        starts_on=today - timedelta(days=3),
+        ends_on=today + timedelta(days=11),
+        note="Puhkus",
+    )
+    _valid(substitution, substitution_errors)
+    db.session.add(substitution)
+    return substitution
 
 
 def _write_logins(path: Path, logins) -> Path:

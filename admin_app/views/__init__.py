@@ -30,6 +30,7 @@ from models import (
     db,
     one_year_due,
 )
+from models.access import client_condition, stood_in_for
 
 from . import (
     casefile,
@@ -49,9 +50,11 @@ from . import (
     quality,
     questionnaires,
     reports,
+    substitutions,
     supervision,
     users,
 )
+from .access import scoped
 from .base import SecuredMixin
 from .letters import letters_needing_attention, may_see
 
@@ -122,11 +125,16 @@ class HomeView(SecuredMixin, AdminIndexView):
         )
         due = one_year_due(30, today)
         if user_id is not None:
-            activities = activities.where(Client.case_manager_id == user_id)
+            # Their own clients and those of a colleague they stand in for today (see models.access).
+            theirs = client_condition(user_id, today, unassigned=False)
+            activities = activities.where(theirs)
             # Inspections of a provider as a whole concern every case manager; of one client's service, theirs.
-            violations = violations.where(sa.or_(Inspection.client_id.is_(None), Client.case_manager_id == user_id))
-            follow_ups = follow_ups.where(FollowUp.owner_id == user_id)
-            due = [(client, day) for client, day in due if client.case_manager_id == user_id]
+            violations = violations.where(sa.or_(Inspection.client_id.is_(None), theirs))
+            follow_ups = follow_ups.where(
+                sa.or_(FollowUp.owner_id == user_id, FollowUp.owner_id.in_(stood_in_for(user_id, today)))
+            )
+            ids = set(db.session.scalars(select(Client.id).where(theirs)))
+            due = [(client, day) for client, day in due if client.id in ids]
         return {
             "activities": db.session.scalars(activities).unique().all(),
             "qol_due": due,
@@ -142,7 +150,7 @@ class HomeView(SecuredMixin, AdminIndexView):
         attention = None
         if roles & {"admin", "head", "case_manager"}:
             figures["clients"] = dict(
-                db.session.execute(select(Client.status, func.count()).group_by(Client.status)).all()
+                db.session.execute(scoped(select(Client.status, func.count()), Client).group_by(Client.status)).all()
             )
             figures["active_url"] = self._clients_url()
             # The head (and the administrator) sees every client; a case manager, their own.
@@ -223,6 +231,7 @@ def register_views(app) -> Admin:
         reports,
         downloads,
         users,
+        substitutions,
     ):
         area.register(admin)
     return admin

@@ -22,6 +22,7 @@ from models import Choice, RuleViolation
 from models.base import ChoiceType
 
 from ..i18n import format_date, format_money
+from .access import ClientScopeMixin
 from .export import ExportMixin
 from .fields import ModelConverter
 
@@ -76,8 +77,9 @@ class SecuredMixin:
         abort(403)
 
 
-class RegisterView(ExportMixin, SecuredMixin, ModelView):
-    """A register screen: list, search, filters, details, forms checked by the domain's rules."""
+class RegisterView(ClientScopeMixin, ExportMixin, SecuredMixin, ModelView):
+    """A register screen: list, search, filters, details, forms checked by the domain's rules.
+    Least access (a case manager sees their own clients' records only) is ``ClientScopeMixin``'s."""
 
     read_roles = ALL_STAFF
     write_roles = MANAGERS

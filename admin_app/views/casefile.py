@@ -30,6 +30,7 @@ from models.casework import STEP_KIND_ORDER
 from models.meetings import meeting_clients
 from models.quality import POINT_ORDER
 
+from .access import visible_client
 from .base import SecuredMixin
 from .casework import LEVEL_COLOURS
 from .clients import STATUS_COLOURS
@@ -79,15 +80,13 @@ class CaseFileView(SecuredMixin, BaseView):
         client_id = request.args.get("client_id", type=int)
         if not client_id:
             abort(404)
-        client = db.session.scalar(
-            select(Client)
-            .where(Client.id == client_id)
-            .options(
-                joinedload(Client.municipality),
-                joinedload(Client.case_manager),
-                joinedload(Client.base_provider),
-                selectinload(Client.network),
-            )
+        # A client outside the signed-in case manager's scope is "not found", like one never registered.
+        client = visible_client(
+            client_id,
+            joinedload(Client.municipality),
+            joinedload(Client.case_manager),
+            joinedload(Client.base_provider),
+            selectinload(Client.network),
         )
         if client is None:
             abort(404)

@@ -149,7 +149,7 @@ class DeliveryView(RegisterView):
                 flash(gettext("Choose an Excel file (.xlsx) to load."), "error")
             else:
                 try:
-                    saved, problems = load_deliveries(upload.stream)
+                    saved, problems = load_deliveries(upload.stream, self.client_scope_condition())
                 except SheetError as e:
                     flash(str(e), "error")
                 else:

@@ -29,6 +29,7 @@ from models import (
 from models.base import db
 from models.invoicing import net_total, stale, totals_by
 
+from .access import limited_user_id, scoped
 from .base import RegisterView, badge, signed_in_roles
 from .deliveries import format_quantity
 
@@ -192,6 +193,8 @@ class InvoiceView(RegisterView):
     def download_view(self, invoice_id):
         """The workbook, streamed as it is read from the file it was written to."""
         invoice = self._invoice(invoice_id)
+        if limited_user_id() is not None:
+            abort(403)  # the workbook names every client on the invoice; a case manager sees their own
         name = workbook.filename(invoice)
         return Response(
             stream_with_context(workbook.stream(invoice)),
@@ -246,8 +249,9 @@ class InvoiceView(RegisterView):
 
     def _details(self, invoice: Invoice) -> dict:
         """Lines grouped by client, totals per provider and per component area, history."""
+        # A case manager reads the lines of their own clients; the totals stay the invoice's.
         lines = db.session.scalars(
-            sa.select(InvoiceLine)
+            scoped(sa.select(InvoiceLine), InvoiceLine)
             .join(Client, Client.id == InvoiceLine.client_id)
             .where(InvoiceLine.invoice_id == invoice.id)
             .options(

@@ -106,6 +106,8 @@ class LetterView(LetterFiles, RegisterView):
     read_roles = LETTER_ROLES
     write_roles = LETTER_ROLES
     list_template = "admin/letters_list.html"
+    #: Letters keep their own access rules (restricted letters, the answerer), not the client's.
+    scope_by_client = False
 
     column_list = ("number", "registered_on", "kind", "sender_name", "subject", "answerer", "status", "due_on")
     column_details_list = (

@@ -27,6 +27,7 @@ from models import (
 from models.base import db
 from models.plans import activity_errors, goal_errors
 
+from .access import scoped
 from .casework import LEVEL_COLOURS
 from .plan_columns import (
     OverdueActivitiesFilter,
@@ -304,7 +305,7 @@ class ActionPlanView(RowRules, CaseWorkView):
         plan = (
             plan_id
             and db.session.scalars(
-                sa.select(ActionPlan)
+                scoped(sa.select(ActionPlan), ActionPlan)
                 .where(ActionPlan.id == plan_id)
                 .options(
                     joinedload(ActionPlan.client),

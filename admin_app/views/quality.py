@@ -28,6 +28,7 @@ from models import (
 from models.base import db
 from models.quality import POINT_ORDER
 
+from .access import visible_client
 from .base import RegisterView
 from .shared import CASE_WORKERS
 
@@ -281,7 +282,7 @@ class QualityOfLifeView(RegisterView):
 
     @expose("/client/")
     def client_view(self):
-        client = db.session.get(Client, request.args.get("client_id", type=int) or 0)
+        client = visible_client(request.args.get("client_id", type=int))
         if client is None:
             abort(404)
         sets = db.session.scalars(sa.select(QolAnswerSet).where(QolAnswerSet.client_id == client.id)).all()

@@ -36,6 +36,7 @@ from models import (
     Role,
     ServiceComponent,
     ServiceDelivery,
+    Substitution,
     User,
     codes,
     db,
@@ -348,6 +349,29 @@ REGISTERS += [
         ("status", "paid", "paid"),
         editable=False,
     ),
+    # Least access: a case manager reads only the substitutions they are in (the signed-in one is).
+    Register(
+        "/admin/substitutions/",
+        Substitution,
+        frozenset({"admin", "head", "case_manager"}),
+        frozenset({"admin", "head"}),
+        lambda: _saved(
+            Substitution(
+                absent_id=_case_manager("puhkaja@test.ee"),
+                substitute_id=_case_manager("case_manager@test.ee"),
+                starts_on=date(2026, 7, 1),
+                ends_on=date(2026, 7, 31),
+            )
+        ),
+        lambda: {
+            "absent": str(_case_manager("puhkaja@test.ee")),
+            "substitute": str(_case_manager("asendaja@test.ee")),
+            "starts_on": "01.08.2026",
+            "ends_on": "14.08.2026",
+        },
+        ("note", "Puhkus", "Puhkus"),
+        editable=False,
+    ),
 ]
 BY_URL = {r.url: r for r in REGISTERS}
 LIFE_AREAS = ("housing", "income", "physical_health", "mental_health", "work_study", "daily_coping", "social", "safety")
@@ -397,6 +421,14 @@ def _instrument() -> Instrument:
     return _saved(instrument)
 
 
+def _case_manager(email: str) -> int:
+    """The id of the case manager signing in with ``email`` (made when not there yet)."""
+    from admin_app.auth import create_user
+
+    found = db.session.scalar(sa.select(User.id).where(User.email == email))
+    return found or create_user(email, PASSWORD, ["case_manager"], full_name=email.split("@")[0].title()).id
+
+
 def _someone():
     from admin_app.auth import create_user
 
@@ -420,8 +452,10 @@ def sign_in_as(app, client):
             if app.config["SECURITY_PASSWORD_SALT"] not in _password_hash:
                 _password_hash[app.config["SECURITY_PASSWORD_SALT"]] = hash_password(PASSWORD)
             password = _password_hash[app.config["SECURITY_PASSWORD_SALT"]]
-            user_datastore.create_user(email=f"{role}@test.ee", password=password, roles=[role])
-            db.session.commit()
+            # A register's sample record may already have made this user (a substitution they are in).
+            if user_datastore.find_user(email=f"{role}@test.ee") is None:
+                user_datastore.create_user(email=f"{role}@test.ee", password=password, roles=[role])
+                db.session.commit()
         assert sign_in(client, f"{role}@test.ee").status_code == 302
         return client
 

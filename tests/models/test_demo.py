@@ -511,3 +511,14 @@ def test_letters_of_every_kind_and_state(loaded):
     )
     for x in letters:
         assert letter_errors(x, today, LetterTerms()) == {}, x.number
+
+
+def test_one_case_manager_is_on_holiday_and_a_colleague_stands_in(loaded):
+    from models import Substitution
+    from models.access import client_scope
+
+    (holiday,) = _all(Substitution)
+    today = date.today()
+    assert holiday.starts_on <= today <= holiday.ends_on and holiday.absent != holiday.substitute
+    theirs = set(db.session.scalars(sa.select(Client.id).where(Client.case_manager_id == holiday.absent_id)))
+    assert theirs and theirs <= set(db.session.scalars(client_scope(holiday.substitute_id)))

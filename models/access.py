@@ -1,0 +1,100 @@
+"""Least access: whose clients a case manager may see, and the substitutions that widen it.
+
+A case manager sees the clients assigned to them, the clients of a colleague while standing in for
+them (a substitution whose dates cover the day) and clients nobody is assigned to yet (the intake
+queue, until the head assigns them). The head, the administrator and the other roles are not
+limited by client (what their role may open at all is decided by the views)."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import db
+from .clients import Client
+from .meetings import Meeting
+from .users import User
+
+#: Roles that see every client; a case manager without one of them sees only their scope.
+SEES_ALL_CLIENTS = frozenset({"admin", "head"})
+
+
+class Substitution(db.Model):
+    """Asendamine: ``substitute`` stands in for ``absent`` from ``starts_on`` to ``ends_on`` inclusive."""
+
+    __tablename__ = "substitution"
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
+        sa.CheckConstraint("substitute_id <> absent_id", name="not_oneself"),
+        sa.Index("ix_substitution_substitute_dates", "substitute_id", "starts_on", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    absent_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    absent: Mapped[User] = relationship(foreign_keys=[absent_id])
+    substitute_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id])
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(sa.String(300))
+
+    def __str__(self) -> str:
+        return f"{self.substitute} → {self.absent}"
+
+
+def substitution_errors(s: Substitution) -> dict[str, str]:
+    """What is wrong with a substitution, by field."""
+    errors: dict[str, str] = {}
+    if s.absent is None and s.absent_id is None:
+        errors["absent"] = str(_l("Choose who is absent."))
+    if s.substitute is None and s.substitute_id is None:
+        errors["substitute"] = str(_l("Choose who stands in."))
+    absent = s.absent.id if s.absent is not None else s.absent_id
+    substitute = s.substitute.id if s.substitute is not None else s.substitute_id
+    if absent is not None and absent == substitute:
+        errors["substitute"] = str(_l("Nobody stands in for themselves."))
+    if s.starts_on and s.ends_on and s.ends_on < s.starts_on:
+        errors["ends_on"] = str(_l("The end cannot be before the start."))
+    return errors
+
+
+def stood_in_for(user_id: int, today: date | None = None) -> sa.Select:
+    """The ids of the colleagues ``user_id`` stands in for on ``today``."""
+    today = today or date.today()
+    return sa.select(Substitution.absent_id).where(
+        Substitution.substitute_id == user_id, Substitution.starts_on <= today, Substitution.ends_on >= today
+    )
+
+
+def client_condition(user_id: int, today: date | None = None, *, unassigned: bool = True) -> sa.ColumnElement[bool]:
+    """A condition on ``Client`` true for the clients ``user_id`` may see as a case manager: their own,
+    those of colleagues they stand in for today and (``unassigned``) those nobody is assigned to."""
+    mine = sa.or_(Client.case_manager_id == user_id, Client.case_manager_id.in_(stood_in_for(user_id, today)))
+    return sa.or_(Client.case_manager_id.is_(None), mine) if unassigned else mine
+
+
+def client_scope(user_id: int, today: date | None = None) -> sa.Select:
+    """The ids of the clients ``user_id`` may see as a case manager."""
+    return sa.select(Client.id).where(client_condition(user_id, today))
+
+
+def scope_condition(model, user_id: int, today: date | None = None) -> sa.ColumnElement[bool] | None:
+    """A condition on ``model`` keeping only what concerns clients in ``user_id``'s scope, or None when
+    ``model`` is not about clients. A record about no client (an inspection of a provider as a whole,
+    a meeting with agencies only) concerns everyone; a meeting, any of its clients in the scope."""
+    if model is Client:
+        return client_condition(user_id, today)
+    if model is Meeting:
+        return sa.or_(~Meeting.clients.any(), Meeting.clients.any(client_condition(user_id, today)))
+    column = getattr(model, "client_id", None)
+    if column is None or not hasattr(column, "in_"):
+        return None
+    condition = column.in_(client_scope(user_id, today))
+    return sa.or_(column.is_(None), condition) if model.__table__.c.client_id.nullable else condition
+
+
+def sees_all_clients(roles) -> bool:
+    """True unless the roles make someone a case manager limited to their own clients."""
+    roles = set(roles)
+    return bool(roles & SEES_ALL_CLIENTS) or "case_manager" not in roles
