@@ -67,7 +67,8 @@ def seed(clients: int, deliveries: int, *, today: date | None = None, echo: Call
     echo(f"reference data: {len(municipalities)} municipalities, {len(providers)} providers")
 
     base = [p.id for p in providers if p.is_base_support]
-    rows = _client_rows(rng, clients, today, [m.id for m in municipalities], [u.id for u in managers], base)
+    first_id = (db.session.scalar(sa.select(sa.func.max(Client.id))) or 0) + 1
+    rows = _client_rows(rng, first_id, clients, today, [m.id for m in municipalities], [u.id for u in managers], base)
     counts["clients"] = insert_rows(Client.__table__, CLIENT_COLUMNS, rows)
     reset_sequences(Client.__table__)
     echo(f"clients: {counts['clients']}")
@@ -178,11 +179,12 @@ CLIENT_COLUMNS = (
     "on_state_services",
     "in_other_project",
 )
+STREETS = ("Tamme", "Kase", "Pärna", "Vahtra", "Kooli", "Aia", "Pargi", "Jaama", "Tallinna", "Pikk", "Mäe")
 EARLIEST_BIRTH = date(1966, 1, 1)
 BIRTH_DAYS = (date(2006, 12, 31) - EARLIEST_BIRTH).days  # aged 19 to 60 in 2026
 
 
-def _client_rows(rng, n, today, municipality_ids, manager_ids, base_ids) -> Iterator[tuple]:
+def _client_rows(rng, first_id, n, today, municipality_ids, manager_ids, base_ids) -> Iterator[tuple]:
     """Clients: two thirds pilot participants (eligible, mostly active), the rest youth and special
     needs. Client ``i`` is born on day ``i mod BIRTH_DAYS`` with serial ``i div BIRTH_DAYS``, so
     personal codes never repeat."""
@@ -206,7 +208,7 @@ def _client_rows(rng, n, today, municipality_ids, manager_ids, base_ids) -> Iter
         diagnosis = rng.choice(data.PILOT_DIAGNOSES) if group == "pilot" else None
         disability = rng.choice(("severe", "profound", "permanent")) if group == "pilot" else "none"
         yield (
-            i + 1,
+            first_id + i,
             codes.make_personal_code(born, sex, i // BIRTH_DAYS),
             first,
             last,
@@ -214,7 +216,7 @@ def _client_rows(rng, n, today, municipality_ids, manager_ids, base_ids) -> Iter
             sex,
             f"5{rng.randint(1000000, 9999999)}",
             None,
-            f"{rng.choice(data.LAST)}a tn {rng.randint(1, 60)}",
+            f"{rng.choice(STREETS)} tn {rng.randint(1, 60)}",
             rng.choice(municipality_ids),
             group,
             manager_ids[i % len(manager_ids)],
