@@ -72,7 +72,9 @@ def seed_demo_command(if_empty):
 @click.command("seed-scale")
 @click.option("--clients", default=100_000, show_default=True, help="How many clients.")
 @click.option("--deliveries", default=1_000_000, show_default=True, help="How many service deliveries.")
-@click.option("--force-empty", is_flag=True, help="Empty every table first (all data is lost but the shipped questionnaire).")
+@click.option(
+    "--force-empty", is_flag=True, help="Empty every table first (all data is lost but the shipped questionnaire)."
+)
 @with_appcontext
 def seed_scale_command(clients, deliveries, force_empty):
     """Fill an empty database with a national register's worth of invented, valid data."""

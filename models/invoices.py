@@ -57,8 +57,8 @@ class Invoice(db.Model):
     sequence: Mapped[int | None]
     reference_number: Mapped[str | None] = mapped_column(sa.String(20))
     issued_on: Mapped[date | None] = mapped_column(index=True)
-    due_on: Mapped[date | None]
-    total: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=0)
+    due_on: Mapped[date | None] = mapped_column(index=True)
+    total: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=0, index=True)
     credited_invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice.id"), index=True)
     credited_invoice: Mapped["Invoice | None"] = relationship(remote_side=[id])
     lines: Mapped[list["InvoiceLine"]] = relationship(
