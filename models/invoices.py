@@ -89,7 +89,11 @@ class InvoiceLine(db.Model):
     """A line of an invoice: one client's deliveries of one component by one provider at one price."""
 
     __tablename__ = "invoice_line"
-    __table_args__ = (choice_check("mode", PriceMode),)
+    __table_args__ = (
+        choice_check("mode", PriceMode),
+        # Generating an invoice finds each delivery's line by these: one index look-up per delivery.
+        sa.Index("ix_invoice_line_key", "invoice_id", "client_id", "provider_id", "component_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoice.id", ondelete="CASCADE"), index=True)

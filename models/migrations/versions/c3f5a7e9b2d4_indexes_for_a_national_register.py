@@ -1,7 +1,8 @@
 """indexes for a national register: every foreign key, filter and sort column; pg_trgm name search
 
 B-tree indexes for the columns the registers filter and sort by that had none (and the one
-foreign key without one, roles_users.role_id). On PostgreSQL the pg_trgm extension and GIN
+foreign key without one, roles_users.role_id), and one on an invoice line's key, by which
+generating an invoice links each delivery to its line. On PostgreSQL the pg_trgm extension and GIN
 trigram indexes on the columns the client and provider lists search in, so a search for any
 part of a name or code (ILIKE '%…%') reads an index rather than the whole table; on SQLite
 those are left out (models.base.trigram_index).
@@ -41,10 +42,14 @@ TRIGRAM = {
 }
 
 
+LINE_KEY = ["invoice_id", "client_id", "provider_id", "component_id"]
+
+
 def upgrade():
     for table, columns in INDEXES.items():
         for column in columns:
             op.create_index(f"ix_{table}_{column}", table, [column])
+    op.create_index("ix_invoice_line_key", "invoice_line", LINE_KEY)
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -64,6 +69,7 @@ def downgrade():
         for table, columns in TRIGRAM.items():
             for column in columns:
                 op.drop_index(f"ix_{table}_{column}_trgm", table_name=table)
+    op.drop_index("ix_invoice_line_key", table_name="invoice_line")
     for table, columns in INDEXES.items():
         for column in columns:
             op.drop_index(f"ix_{table}_{column}", table_name=table)
