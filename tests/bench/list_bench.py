@@ -80,12 +80,19 @@ def _load(db, scale, clients: int, deliveries: int) -> None:
 
 
 def _sign_in(app):
+    from flask_security import hash_password
+
     from admin_app.auth import create_user
     from models import User, db
 
     with app.app_context():
-        if db.session.scalar(sa.select(User.id).where(User.email == HEAD)) is None:
+        user = db.session.scalar(sa.select(User).where(User.email == HEAD))
+        if user is None:
             create_user(HEAD, PASSWORD, ["head"], "Bench Head")
+        else:
+            # Each run has a fresh instance folder, so a fresh password salt: hash it again.
+            user.password = hash_password(PASSWORD)
+            db.session.commit()
     client = app.test_client()
     response = client.post("/login", data={"email": HEAD, "password": PASSWORD})
     assert response.status_code == 302, "the benchmark user could not sign in"
