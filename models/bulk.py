@@ -60,9 +60,6 @@ def reset_sequences(*tables: sa.Table) -> None:
     if connection.dialect.name != "postgresql":
         return
     for table in tables:
-        connection.execute(
-            sa.text(
-                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
-            )
-        )
+        following = sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0) + 1).scalar_subquery()
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        connection.execute(sa.select(sa.func.setval(sequence, following, False)))

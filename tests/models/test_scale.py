@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from models import Client, ServiceDelivery, db
 from models.clients import client_errors
+from models.codes import make_personal_code
 from models.deliveries import delivery_errors
 from models.invoicing import generate_invoice
 from tests.conftest import count
@@ -34,6 +35,25 @@ def test_fills_every_register_asked_for(app):
     assert codes == CLIENTS
     assert len({(d.year, d.month) for d in months}) == 12
     assert max(months) < date.today().replace(day=1)
+
+
+def test_clients_added_afterwards_get_new_ids(app):
+    """The bulk load writes ids itself; the next client registered must not collide with them."""
+    _seed(app)
+    with app.app_context():
+        born = date(1990, 5, 17)
+        db.session.add(
+            Client(
+                personal_code=make_personal_code(born, "F", 999),
+                first_name="Uus",
+                last_name="Klient",
+                birth_date=born,
+                sex="F",
+                target_group="youth",
+            )
+        )
+        db.session.commit()
+    assert count(app, Client) == CLIENTS + 1
 
 
 def test_a_sample_passes_the_domains_rules(app):
