@@ -3,10 +3,16 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+HOST ?= 127.0.0.1
+# gunicorn's rule of thumb: two workers per core plus one (requests mostly wait on the database).
+# No control socket: it lives in $HOME, and two instances on one machine would share it.
+WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 + 1 )))
+CLIENTS ?= 100000
+DELIVERIES ?= 1000000
 FLASK := $(BIN)/flask --app admin_app
 export FLASK_APP := admin_app
 
-.PHONY: help run test lint serve bench bench-export db translations translations-update clean
+.PHONY: help run test lint serve bench bench-export bench-lists db translations translations-update clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -47,6 +53,16 @@ test: db lint ## Set up and run the whole suite (PostgreSQL too when TEST_DATABA
 
 bench: $(BIN)/activate translations ## Run the benchmarks and print figures (see also bench-export)
 	$(BIN)/pytest tests/bench -s -q -o addopts="" -p no:cacheprovider
+
+serve: $(BIN)/activate translations ## Migrate DATABASE_URL and serve it with gunicorn ($(WORKERS) workers) on $(HOST):$(PORT)
+	@test -n "$$DATABASE_URL" || { echo "make serve needs DATABASE_URL (e.g. postgresql+psycopg://user@host/juhtum)"; exit 1; }
+	$(FLASK) db upgrade
+	JUHTUM_CONFIG=$${JUHTUM_CONFIG:-production} $(BIN)/gunicorn "admin_app:create_app()" \
+		--bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120 --access-logfile - --no-control-socket
+
+bench-lists: $(BIN)/activate translations ## List-view benchmark at $(CLIENTS) clients, $(DELIVERIES) deliveries (BENCH_DATABASE=URL for PostgreSQL)
+	$(BIN)/python -m tests.bench.list_bench --clients $(CLIENTS) --deliveries $(DELIVERIES) \
+		$(if $(BENCH_DATABASE),--database $(BENCH_DATABASE)) --explain
 
 clean: ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance

@@ -1,5 +1,5 @@
-"""Commands (``flask --app admin_app ...``): ``create-user``, ``seed-demo``, ``remind-letters``, ``worker``;
-``backup`` and ``restore`` live in ``backup.py``."""
+"""Commands (``flask --app admin_app ...``): ``create-user``, ``seed-demo``, ``seed-scale``,
+``remind-letters``, ``worker``; ``backup`` and ``restore`` live in ``backup.py``."""
 
 import os
 import sys
@@ -23,6 +23,7 @@ def register_commands(app) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(seed_scale_command)
 
 
 @click.command("create-user")
@@ -73,6 +74,34 @@ def seed_demo_command(if_empty):
     summary = demo.load(current_app.instance_path)
     click.echo(summary)
     demo.print_logins(current_app.instance_path)
+
+
+@click.command("seed-scale")
+@click.option("--clients", default=100_000, show_default=True, help="How many clients.")
+@click.option("--deliveries", default=1_000_000, show_default=True, help="How many service deliveries.")
+@click.option(
+    "--force-empty", is_flag=True, help="Empty every table first (all data is lost but the shipped questionnaire)."
+)
+@with_appcontext
+def seed_scale_command(clients, deliveries, force_empty):
+    """Fill an empty database with a national register's worth of invented, valid data."""
+    import time
+
+    from models import scale
+
+    if force_empty:
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name not in scale.SHIPPED:
+                    conn.execute(table.delete())
+    elif not scale.is_empty():
+        raise click.ClickException(
+            "The database already holds data; seed-scale fills an empty one (--force-empty empties it first)."
+        )
+    start = time.perf_counter()
+    counts = scale.seed(clients, deliveries, echo=click.echo)
+    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+    click.echo(f"Loaded {summary} in {time.perf_counter() - start:.0f} s.")
 
 
 @click.command("remind-letters")

@@ -26,6 +26,28 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def trigram_index(table: str, column: str) -> sa.Index:
+    """A pg_trgm GIN index, so a search for any part of ``column`` (ILIKE '%…%') uses an index
+    rather than reading the table. PostgreSQL only: the migration creates none on SQLite."""
+    return sa.Index(
+        f"ix_{table}_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+        info={"postgresql_only": True},
+    )
+
+
+def schema_filter(dialect: str):
+    """Alembic's ``include_object`` for comparing models with a database of ``dialect``: leaves
+    out the indexes that exist on PostgreSQL only when the database is another one."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        return not (type_ == "index" and dialect != "postgresql" and obj.info.get("postgresql_only"))
+
+    return include
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
     """SQLite ignores foreign keys unless asked: without this a provider with offers could be

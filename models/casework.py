@@ -52,7 +52,7 @@ class Assessment(db.Model):
     assessor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     assessor: Mapped[User | None] = relationship()
     summary: Mapped[str | None] = mapped_column(sa.Text)
-    decision: Mapped[AssessmentDecision | None] = mapped_column(ChoiceType(AssessmentDecision))
+    decision: Mapped[AssessmentDecision | None] = mapped_column(ChoiceType(AssessmentDecision), index=True)
 
     housing_level: Mapped[NeedLevel] = mapped_column(ChoiceType(NeedLevel), default=NeedLevel.NONE)
     housing_note: Mapped[str | None] = mapped_column(sa.Text)
@@ -106,7 +106,7 @@ class CaseStep(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"), index=True)
     client: Mapped[Client] = relationship()
-    kind: Mapped[StepKind] = mapped_column(ChoiceType(StepKind))
+    kind: Mapped[StepKind] = mapped_column(ChoiceType(StepKind), index=True)
     done_on: Mapped[date] = mapped_column(index=True)
     by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     by: Mapped[User | None] = relationship()
@@ -148,7 +148,9 @@ class Counselling(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    party: Mapped[CounselledParty] = mapped_column(ChoiceType(CounselledParty), default=CounselledParty.CLIENT)
+    party: Mapped[CounselledParty] = mapped_column(
+        ChoiceType(CounselledParty), default=CounselledParty.CLIENT, index=True
+    )
     client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"), index=True)
     client: Mapped[Client | None] = relationship()
     network_member_id: Mapped[int | None] = mapped_column(
@@ -158,7 +160,7 @@ class Counselling(db.Model):
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
     provider: Mapped[Provider | None] = relationship()
     topic: Mapped[CounsellingTopic] = mapped_column(ChoiceType(CounsellingTopic), index=True)
-    channel: Mapped[Channel] = mapped_column(ChoiceType(Channel))
+    channel: Mapped[Channel] = mapped_column(ChoiceType(Channel), index=True)
     held_on: Mapped[date] = mapped_column(index=True)
     by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     by: Mapped[User | None] = relationship()

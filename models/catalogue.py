@@ -50,7 +50,7 @@ class ServiceComponent(db.Model):
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
     area: Mapped[Area] = mapped_column(ChoiceType(Area), index=True)
-    unit: Mapped[Unit] = mapped_column(ChoiceType(Unit))
+    unit: Mapped[Unit] = mapped_column(ChoiceType(Unit), index=True)
     yearly_cap: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     provider_requirements: Mapped[str | None] = mapped_column(sa.Text)
     staff_qualification: Mapped[str | None] = mapped_column(sa.Text)

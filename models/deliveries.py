@@ -35,9 +35,9 @@ class ServiceDelivery(db.Model):
     mode: Mapped[PriceMode] = mapped_column(ChoiceType(PriceMode), default=PriceMode.INDIVIDUAL)
     delivered_on: Mapped[date] = mapped_column(index=True)
     period_end: Mapped[date | None]
-    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2))
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), index=True)
     unit_price: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
-    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), index=True)
     # The accepted offer the price came from; empty when it came from the price list.
     offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offer.id"), index=True)
     offer: Mapped[Offer | None] = relationship()

@@ -57,8 +57,8 @@ class Invoice(db.Model):
     sequence: Mapped[int | None]
     reference_number: Mapped[str | None] = mapped_column(sa.String(20))
     issued_on: Mapped[date | None] = mapped_column(index=True)
-    due_on: Mapped[date | None]
-    total: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=0)
+    due_on: Mapped[date | None] = mapped_column(index=True)
+    total: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=0, index=True)
     credited_invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice.id"), index=True)
     credited_invoice: Mapped["Invoice | None"] = relationship(remote_side=[id])
     lines: Mapped[list["InvoiceLine"]] = relationship(
@@ -89,7 +89,11 @@ class InvoiceLine(db.Model):
     """A line of an invoice: one client's deliveries of one component by one provider at one price."""
 
     __tablename__ = "invoice_line"
-    __table_args__ = (choice_check("mode", PriceMode),)
+    __table_args__ = (
+        choice_check("mode", PriceMode),
+        # Generating an invoice finds each delivery's line by these: one index look-up per delivery.
+        sa.Index("ix_invoice_line_key", "invoice_id", "client_id", "provider_id", "component_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoice.id", ondelete="CASCADE"), index=True)

@@ -53,7 +53,7 @@ class Material(db.Model):
     __table_args__ = (choice_check("kind", MaterialKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(sa.String(300))
+    title: Mapped[str] = mapped_column(sa.String(300), index=True)
     kind: Mapped[MaterialKind] = mapped_column(ChoiceType(MaterialKind), index=True)
     sent_on: Mapped[date] = mapped_column(index=True)
     by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)

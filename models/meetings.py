@@ -43,7 +43,7 @@ class Meeting(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     held_on: Mapped[date] = mapped_column(index=True)
     kind: Mapped[MeetingKind] = mapped_column(ChoiceType(MeetingKind), index=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(200), index=True)
     clients: Mapped[list[Client]] = relationship(secondary=meeting_clients, order_by=Client.last_name)
     network_members: Mapped[list[NetworkMember]] = relationship(secondary=meeting_network)
     providers: Mapped[list[Provider]] = relationship(secondary=meeting_providers, order_by=Provider.name)

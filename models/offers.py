@@ -40,10 +40,10 @@ class Offer(db.Model):
     provider: Mapped[Provider] = relationship()
     component_id: Mapped[int] = mapped_column(sa.ForeignKey("service_component.id"), index=True)
     component: Mapped[ServiceComponent] = relationship()
-    price: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    price: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2), index=True)
     unit: Mapped[Unit] = mapped_column(ChoiceType(Unit), default=Unit.HOUR)
     asked_on: Mapped[date] = mapped_column(index=True)
-    received_on: Mapped[date | None]
+    received_on: Mapped[date | None] = mapped_column(index=True)
     valid_until: Mapped[date | None] = mapped_column(index=True)
     status: Mapped[OfferStatus] = mapped_column(ChoiceType(OfferStatus), default=OfferStatus.ASKED, index=True)
     notes: Mapped[str | None] = mapped_column(sa.Text)

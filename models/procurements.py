@@ -51,10 +51,10 @@ class Procurement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference_number: Mapped[str] = mapped_column(sa.String(20), unique=True)
     title: Mapped[str] = mapped_column(sa.String(300), index=True)
-    procedure_type: Mapped[ProcedureType] = mapped_column(ChoiceType(ProcedureType))
-    estimated_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    procedure_type: Mapped[ProcedureType] = mapped_column(ChoiceType(ProcedureType), index=True)
+    estimated_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2), index=True)
     published_on: Mapped[date | None]
-    tender_deadline: Mapped[date | None]
+    tender_deadline: Mapped[date | None] = mapped_column(index=True)
     decision_on: Mapped[date | None]
     contract_on: Mapped[date | None]
     status: Mapped[ProcurementStatus] = mapped_column(
@@ -63,7 +63,7 @@ class Procurement(db.Model):
     winner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
     winner: Mapped[Provider | None] = relationship(foreign_keys=[winner_id])
     contract_start: Mapped[date | None]
-    contract_end: Mapped[date | None]
+    contract_end: Mapped[date | None] = mapped_column(index=True)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     components: Mapped[list[ServiceComponent]] = relationship(
         secondary=procurement_components, order_by=ServiceComponent.code

@@ -8,7 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import codes
-from .base import db
+from .base import db, trigram_index
+
+#: The columns the provider list searches in (admin_app/views/providers.py).
+SEARCHED = ("name", "registry_code", "contact_person", "email")
 
 
 class Municipality(db.Model):
@@ -18,7 +21,7 @@ class Municipality(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    county: Mapped[str | None] = mapped_column(sa.String(80))
+    county: Mapped[str | None] = mapped_column(sa.String(80), index=True)
     registry_code: Mapped[str | None] = mapped_column(sa.String(8), unique=True)
 
     def __str__(self) -> str:
@@ -29,7 +32,10 @@ class Provider(db.Model):
     """Teenuseosutaja: a service provider the municipality buys from."""
 
     __tablename__ = "provider"
-    __table_args__ = (sa.CheckConstraint("is_base_support OR is_component OR is_supplementary", name="has_kind"),)
+    __table_args__ = (
+        sa.CheckConstraint("is_base_support OR is_component OR is_supplementary", name="has_kind"),
+        *(trigram_index("provider", c) for c in SEARCHED),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registry_code: Mapped[str] = mapped_column(sa.String(8), unique=True)

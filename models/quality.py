@@ -70,9 +70,9 @@ class QolAnswerSet(db.Model):
     client: Mapped[Client] = relationship()
     instrument_id: Mapped[int] = mapped_column(sa.ForeignKey("qol_instrument.id"), index=True)
     instrument: Mapped[Instrument] = relationship()
-    point: Mapped[QolPoint] = mapped_column(ChoiceType(QolPoint))
+    point: Mapped[QolPoint] = mapped_column(ChoiceType(QolPoint), index=True)
     answered_on: Mapped[date] = mapped_column(index=True)
-    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(4, 2))
+    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(4, 2), index=True)
     note: Mapped[str | None] = mapped_column(sa.Text)
     answers: Mapped[list["QolAnswer"]] = relationship(
         back_populates="answer_set", cascade="all, delete-orphan", lazy="selectin"

@@ -45,7 +45,7 @@ class Inspection(db.Model):
     client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client.id", ondelete="SET NULL"), index=True)
     client: Mapped[Client | None] = relationship()
     inspected_on: Mapped[date] = mapped_column(index=True)
-    inspector: Mapped[str] = mapped_column(sa.String(200))
+    inspector: Mapped[str] = mapped_column(sa.String(200), index=True)
     findings: Mapped[str | None] = mapped_column(sa.Text)
     violations: Mapped[list["Violation"]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan", order_by="Violation.remedy_by"

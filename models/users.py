@@ -23,7 +23,7 @@ roles_users = sa.Table(
     "roles_users",
     db.metadata,
     sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("role_id", sa.ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role_id", sa.ForeignKey("role.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 

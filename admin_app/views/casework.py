@@ -4,6 +4,7 @@ from flask_admin.form import rules as form_rules
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from models import (
     Assessment,
@@ -294,6 +295,10 @@ class CounsellingView(CaseWorkView):
         "by": {"query_factory": case_workers},
     }
     form_widget_args = {"note": {"rows": 3}}
+
+    def get_query(self):
+        # "Counselled" names the network member or provider: load them with the page, not per row.
+        return super().get_query().options(joinedload(Counselling.network_member), joinedload(Counselling.provider))
 
     def get_sortable_columns(self):
         columns = super().get_sortable_columns()

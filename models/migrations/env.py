@@ -98,6 +98,9 @@ def run_migrations_online():
         if connection.dialect.name == "sqlite":
             # Batch migrations rebuild SQLite tables by copy; foreign keys would block or cascade.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        from models.base import schema_filter
+
+        conf_args.setdefault("include_object", schema_filter(connection.dialect.name))
         context.configure(connection=connection, target_metadata=get_metadata(), render_item=render_item, **conf_args)
 
         with context.begin_transaction():

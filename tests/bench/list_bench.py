@@ -1,0 +1,247 @@
+"""List-view benchmark at a national register's size: server time of the screens a person opens.
+
+    .venv/bin/python -m tests.bench.list_bench --clients 100000 --deliveries 1000000 [--database URL]
+    .venv/bin/python -m tests.bench.list_bench --keep --explain --database URL   # reuse, show plans
+
+Fills a scratch database (SQLite under /tmp unless ``--database`` names a PostgreSQL one) with
+``flask seed-scale``'s data: the schema by the migrations, then the bulk load. ``--keep`` reuses a
+database that already holds data. Then, signed in as the head of department through Flask's test
+client (the whole request: routing, access checks, queries, templates), times the first page of
+every register, a filtered page, a search by name, a search by personal code, a sort by a column,
+page 1,000, the case file of the busiest client, and generating one month's invoice. Prints the
+median and the 95th percentile over ``--runs`` runs and the SQL statements each request ran;
+``--explain`` prints the query plans of the main list queries too.
+"""
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+HEAD = "bench-head@scale.example"
+PASSWORD = "bench-parool-12345"
+TARGET_MS = 100
+INVOICE_TARGET_S = 3
+EXPLAINED = ("clients", "clients: search by name", "clients: search by personal code", "deliveries")
+EXPLAINED += ("deliveries: sorted by amount", "clients: page 1,000", "clients: active only")
+
+
+def _app(database: str, instance: Path):
+    os.environ.update(
+        DATABASE_URL=database, JUHTUM_INSTANCE=str(instance), JUHTUM_CONFIG="development", JUHTUM_LANGUAGE="et"
+    )
+    from admin_app import create_app
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    app = create_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app
+
+
+def fill(app, clients: int, deliveries: int, keep: bool) -> None:
+    """Migrate, then load ``seed-scale``'s data unless ``keep`` and the database holds some."""
+    from flask_migrate import upgrade
+
+    from models import db, scale
+
+    with app.app_context():
+        upgrade()
+        if keep and not scale.is_empty():
+            print("reusing the data already in the database", file=sys.stderr)
+        else:
+            _load(db, scale, clients, deliveries)
+        # Fresh statistics and visibility map, as autovacuum keeps them on a database in use
+        # (a bulk load leaves neither, and PostgreSQL cannot count by an index-only scan).
+        vacuum = "VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text(vacuum))
+
+
+def _load(db, scale, clients: int, deliveries: int) -> None:
+    from flask_migrate import downgrade, upgrade
+
+    if db.engine.dialect.name == "postgresql":
+        downgrade(revision="base")
+    else:
+        db.session.remove()
+        db.engine.dispose()
+        Path(db.engine.url.database).unlink(missing_ok=True)
+    upgrade()
+    start = time.perf_counter()
+    scale.seed(clients, deliveries, echo=lambda line: print(line, file=sys.stderr))
+    print(f"seed-scale took {time.perf_counter() - start:.0f} s", file=sys.stderr)
+
+
+def _sign_in(app):
+    from flask_security import hash_password
+
+    from admin_app.auth import create_user
+    from models import User, db
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == HEAD))
+        if user is None:
+            create_user(HEAD, PASSWORD, ["head"], "Bench Head")
+        else:
+            # Each run has a fresh instance folder, so a fresh password salt: hash it again.
+            user.password = hash_password(PASSWORD)
+            db.session.commit()
+    client = app.test_client()
+    response = client.post("/login", data={"email": HEAD, "password": PASSWORD})
+    assert response.status_code == 302, "the benchmark user could not sign in"
+    return client
+
+
+def requests(app) -> list[tuple[str, str]]:
+    """(label, URL) of every request the benchmark times."""
+    from flask_admin.contrib.sqla import ModelView
+    from flask_admin.contrib.sqla.filters import FilterEqual
+
+    from admin_app.views import list_filter
+    from models import Client, ClientStatus, db, scale
+
+    views = {v.endpoint: v for v in app.extensions["admin"][0]._views if isinstance(v, ModelView)}
+    urls = [(name, f"{v.url}/") for name, v in views.items() if name != "users"]
+    clients, deliveries = views["clients"], views["deliveries"]
+    with app.test_request_context(), app.app_context():
+        clients._refresh_filters_cache()
+        status = list_filter(clients, Client.status, FilterEqual)
+        amount = [name for name, _ in deliveries._list_columns].index("amount")
+        code, last = db.session.execute(
+            sa.select(Client.personal_code, Client.last_name).order_by(Client.id.desc()).limit(1)
+        ).one()
+        first = db.session.scalar(sa.select(Client.first_name).order_by(Client.id.desc()).limit(1))
+        busy = scale.busiest_client()
+    return urls + [
+        ("clients: active only", f"{clients.url}/?flt0_{status}={ClientStatus.ACTIVE.value}"),
+        ("clients: search by name", f"{clients.url}/?search={first}+{last}"),
+        ("clients: search by personal code", f"{clients.url}/?search={code}"),
+        ("deliveries: sorted by amount", f"{deliveries.url}/?sort={amount}&desc=1"),
+        ("clients: page 1,000", f"{clients.url}/?page=999"),
+        ("deliveries: page 1,000", f"{deliveries.url}/?page=999"),
+        ("case file of the busiest client", f"/admin/case-file/?client_id={busy}"),
+    ]
+
+
+def _percentiles(timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def time_requests(app, client, runs: int, explain: bool) -> list[tuple]:
+    from models import db
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def _record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    rows = []
+    for label, url in requests(app):
+        client.get(url)  # warm: templates compiled, caches filled
+        timings = []
+        for _ in range(runs):
+            seen.clear()
+            event.listen(engine, "before_cursor_execute", _record)
+            start = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - start) * 1000)
+            event.remove(engine, "before_cursor_execute", _record)
+            assert response.status_code == 200, f"{url}: {response.status_code}"
+        rows.append((label, *_percentiles(timings), len(seen)))
+        print(f"  {label}: {rows[-1][1]:.1f} ms median", file=sys.stderr, flush=True)
+        if explain and label in EXPLAINED:
+            _explain(engine, label, url, list(seen))
+    return rows
+
+
+def _explain(engine, label: str, url: str, statements) -> None:
+    """The plan of each statement the request ran against the register's tables."""
+    print(f"\n=== EXPLAIN {label}: {url}")
+    postgresql = engine.dialect.name == "postgresql"
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT") or "roles_users" in statement:
+                continue
+            if 'FROM "user"' in statement or "FROM user " in statement:
+                continue
+            prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgresql else "EXPLAIN QUERY PLAN "
+            plan = conn.exec_driver_sql(prefix + statement, parameters).all()
+            print("--", " ".join(statement.split())[:160], "…")
+            for row in plan:
+                print("   ", row[-1] if not postgresql else row[0])
+
+
+def time_invoice(app, runs: int) -> tuple:
+    """Generating the latest month's invoice (again: a draft is regenerated)."""
+    from models import ServiceDelivery, db
+    from models.invoicing import generate_invoice
+
+    with app.app_context():
+        month = db.session.scalar(sa.select(sa.func.max(ServiceDelivery.delivered_on)))
+        timings, lines = [], 0
+        for _ in range(runs):
+            start = time.perf_counter()
+            invoice = generate_invoice(month)
+            timings.append((time.perf_counter() - start) * 1000)
+            lines = len(invoice.lines)
+            db.session.expire_all()
+        count = db.session.scalar(
+            sa.select(sa.func.count()).select_from(ServiceDelivery).where(ServiceDelivery.invoice_id == invoice.id)
+        )
+    return (f"invoice {month:%m.%Y}: {count:,} deliveries, {lines:,} lines", *_percentiles(timings), None)
+
+
+def print_table(title: str, rows: list[tuple]) -> None:
+    print(f"\n{title}")
+    print(f"{'request':52} {'median ms':>10} {'p95 ms':>9} {'SQL':>4}  target")
+    for label, median, p95, statements in rows:
+        invoice = statements is None
+        target = INVOICE_TARGET_S * 1000 if invoice else TARGET_MS
+        verdict = "ok" if median < target else "MISS"
+        sql = "" if invoice else str(statements)
+        print(f"{label:52} {median:10.1f} {p95:9.1f} {sql:>4}  {verdict} (< {target:,} ms)")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--deliveries", type=int, default=1_000_000)
+    parser.add_argument("--database", help="SQLAlchemy URL of a scratch database (default: SQLite under /tmp)")
+    parser.add_argument("--runs", type=int, default=15, help="timed runs of each request")
+    parser.add_argument("--invoice-runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="reuse the data already in the database")
+    parser.add_argument("--explain", action="store_true", help="print the plans of the main list queries")
+    args = parser.parse_args(argv)
+    instance = Path(tempfile.mkdtemp(prefix="juhtum-list-bench-"))
+    database = args.database or f"sqlite:///{Path(tempfile.gettempdir()) / 'juhtum-list-bench.db'}"
+    app = _app(database, instance)
+    fill(app, args.clients, args.deliveries, args.keep)
+    client = _sign_in(app)
+    with app.app_context():
+        from models import Client, ServiceDelivery, db
+
+        clients = db.session.scalar(sa.select(sa.func.count(Client.id)))
+        deliveries = db.session.scalar(sa.select(sa.func.count(ServiceDelivery.id)))
+        backend = db.engine.dialect.name
+    rows = time_requests(app, client, args.runs, args.explain)
+    rows.append(time_invoice(app, args.invoice_runs))
+    cores = os.cpu_count()
+    print_table(
+        f"{backend}: {clients:,} clients, {deliveries:,} deliveries; {args.runs} runs each "
+        f"({args.invoice_runs} for the invoice); {cores} CPU cores",
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
