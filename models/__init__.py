@@ -1,5 +1,6 @@
 """The models and the rules of the domain, one module per area."""
 
+from .audit import AccessEvent, AccessKind, AuditAction, AuditEvent
 from .base import Choice, RuleViolation, check, db, money
 from .casework import (  # noqa: E402  (case work builds on the registers above)
     Assessment,
@@ -53,6 +54,10 @@ from .supervision import Inspection, Severity, Violation, ViolationKind, Violati
 from .users import Role, RoleName, User
 
 __all__ = [
+    "AccessEvent",
+    "AccessKind",
+    "AuditAction",
+    "AuditEvent",
     "mark_sent",
     "mark_paid",
     "generate_invoice",
