@@ -127,8 +127,9 @@ def jsonable(value):
 
 
 def _record_id(state) -> str | None:
-    identity = state.identity
-    if not identity:
+    # A new object has its key assigned only after ``after_flush``: read it from the instance.
+    identity = state.identity or state.mapper.primary_key_from_instance(state.obj())
+    if not identity or all(part is None for part in identity):
         return None
     return ",".join(str(part) for part in identity)
 

@@ -32,6 +32,7 @@ from models import (
 )
 
 from . import (
+    audit,
     casefile,
     casework,
     catalogue,
@@ -221,6 +222,7 @@ def register_views(app) -> Admin:
         casefile,
         reports,
         users,
+        audit,
     ):
         area.register(admin)
     return admin
