@@ -247,25 +247,12 @@ def listen(session_class=Session) -> None:
         sa.event.listen(session_class, "do_orm_execute", _bulk_statement)
 
 
-def log_access(rows: list[dict]) -> None:
-    """Record that client data was seen: each row {client_id, kind, table_name, record_id}; one insert."""
-    if not rows:
-        return
-    user_id, actor = who()
-    now = datetime.now(UTC)
-    url = _url()
-    values = [
-        dict(at=now, user_id=user_id, actor=actor, url=url, table_name=None, record_id=None, **row) for row in rows
-    ]
-    # Through the request's own session, so SQLite is never asked for a second writer at once.
-    db.session.execute(sa.insert(AccessEvent.__table__), values)
-    db.session.commit()
-
-
 def wipe(conn, table, *where) -> None:
-    """Empty ``table`` (tests and demo resets): the append-only tables on PostgreSQL by TRUNCATE,
-    which the row trigger does not stop and only the tables' owner may run."""
-    if table.name in APPEND_ONLY and conn.dialect.name == "postgresql":
-        conn.execute(sa.text(f"TRUNCATE {table.name}"))
-    else:
-        conn.execute(table.delete().where(*where))
+    """Empty ``table`` (test clean-up, demo resets). On PostgreSQL the append-only tables' triggers are
+    switched off for the transaction, which only the tables' owner may do (the app's role should not be)."""
+    guarded = table.name in APPEND_ONLY and conn.dialect.name == "postgresql"
+    if guarded:
+        conn.execute(sa.text(f"ALTER TABLE {table.name} DISABLE TRIGGER {table.name}_append_only"))
+    conn.execute(table.delete().where(*where))
+    if guarded:
+        conn.execute(sa.text(f"ALTER TABLE {table.name} ENABLE TRIGGER {table.name}_append_only"))

@@ -1,8 +1,8 @@
 """Kes nägi minu andmeid: every time a client's record is opened, their case file shown or their
 row exported, an ``access_event`` row says who saw it, when, how and at which address.
 
-The rows are written once the view has answered (``after_this_request``), through the request's
-own session and in one statement, so a page or an export is not slowed by one write per record."""
+The rows are written once the view has answered (``after_this_request``), in one statement on a
+connection of their own, so a page or an export is not slowed by one write per record."""
 
 from datetime import UTC, datetime
 
@@ -37,11 +37,13 @@ def client_column(model):
 def _write(response):
     rows, statements = g.pop("_seen_rows", []), g.pop("_seen_selects", [])
     if rows or statements:
-        for statement in statements:
-            db.session.execute(statement)
-        if rows:
-            db.session.execute(sa.insert(AccessEvent.__table__), rows)
-        db.session.commit()
+        # On a connection of its own: the request's session (and the user it loaded) stays as it is,
+        # and an export streams on after the rows are committed.
+        with db.engine.begin() as conn:
+            for statement in statements:
+                conn.execute(statement)
+            if rows:
+                conn.execute(sa.insert(AccessEvent.__table__), rows)
     return response
 
 
