@@ -191,3 +191,15 @@ def test_postgresql_refuses_to_change_the_log(app, statement, table):
         db.session.rollback()
     with app.app_context():
         assert db.session.scalar(sa.text(f"SELECT count(*) FROM {table}")) >= 1
+
+
+def test_a_change_from_the_command_line_names_the_command(app):
+    from tests.conftest import PASSWORD
+
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "uus@test.ee", "--role", "registrar", "--password-stdin"], input=PASSWORD
+    )
+    assert result.exit_code == 0, result.output
+    (created,) = events(app, "user", AuditEvent.action == "create")
+    assert created.actor.startswith("CLI: ") and "create-user" in created.actor
+    assert created.user_id is None and created.changes["email"] == [None, "uus@test.ee"]
