@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask, redirect, session, url_for
 
 from config import get_config, instance_dir
+from models import audit
 
 from .extensions import babel, csrf, db, migrate, security
 
@@ -19,6 +20,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     check_settings(app)
 
     db.init_app(app)
+    audit.listen()  # every change the ORM flushes is written to audit_event in its transaction
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
 

@@ -1,6 +1,7 @@
 """The models and the rules of the domain, one module per area."""
 
 from .access import Substitution, substitution_errors
+from .audit import AccessEvent, AccessKind, AuditAction, AuditEvent
 from .base import Choice, RuleViolation, check, db, money
 from .casework import (  # noqa: E402  (case work builds on the registers above)
     Assessment,
@@ -60,6 +61,10 @@ __all__ = [
     "purge_expired",
     "Substitution",
     "substitution_errors",
+    "AccessEvent",
+    "AccessKind",
+    "AuditAction",
+    "AuditEvent",
     "mark_sent",
     "mark_paid",
     "generate_invoice",

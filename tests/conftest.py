@@ -22,6 +22,7 @@ from models import (  # noqa: E402
     Procurement,
     Provider,
     ServiceComponent,
+    audit,
     codes,
     db,
 )
@@ -70,7 +71,7 @@ def app(request, tmp_path_factory):
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete().where(*KEEP.get(table.name, ())))
+                audit.wipe(conn, table, *KEEP.get(table.name, ()))
         db.session.remove()
 
 

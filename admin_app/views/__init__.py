@@ -33,6 +33,7 @@ from models import (
 from models.access import client_condition, stood_in_for
 
 from . import (
+    audit,
     casefile,
     casework,
     catalogue,
@@ -232,6 +233,7 @@ def register_views(app) -> Admin:
         downloads,
         users,
         substitutions,
+        audit,
     ):
         area.register(admin)
     return admin

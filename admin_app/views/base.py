@@ -25,6 +25,7 @@ from ..i18n import format_date, format_money
 from .access import ClientScopeMixin
 from .export import ExportMixin
 from .fields import ModelConverter
+from .seen import SeenMixin
 
 ALL_STAFF = ("admin", "head", "case_manager", "accountant")
 MANAGERS = ("admin", "head", "case_manager")
@@ -77,9 +78,10 @@ class SecuredMixin:
         abort(403)
 
 
-class RegisterView(ClientScopeMixin, ExportMixin, SecuredMixin, ModelView):
+class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, ModelView):
     """A register screen: list, search, filters, details, forms checked by the domain's rules.
-    Least access (a case manager sees their own clients' records only) is ``ClientScopeMixin``'s."""
+    Least access (a case manager sees their own clients' records only) is ``ClientScopeMixin``'s;
+    who opened or exported a client's data is logged by ``SeenMixin``."""
 
     read_roles = ALL_STAFF
     write_roles = MANAGERS

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
+    AccessKind,
     ActionPlan,
     Activity,
     Assessment,
@@ -35,6 +36,7 @@ from .base import SecuredMixin
 from .casework import LEVEL_COLOURS
 from .clients import STATUS_COLOURS
 from .quality import format_change, format_score
+from .seen import note_seen
 
 #: The "Add …" links: (endpoint of the register, label, extra query arguments).
 ADD_LINKS = (
@@ -90,6 +92,7 @@ class CaseFileView(SecuredMixin, BaseView):
         )
         if client is None:
             abort(404)
+        note_seen([client.id], AccessKind.CASE_FILE, "client", client.id)
         assessment = db.session.scalar(
             select(Assessment)
             .where(Assessment.client_id == client.id)

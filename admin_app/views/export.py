@@ -149,6 +149,9 @@ class ExportMixin:
     def _export_query(self, view_args):
         return self._export_count_and_query(view_args)[1]
 
+    def exporting(self, query) -> None:
+        """Called once the rows a user asked to export are known, in their request (a hook)."""
+
     def _export_count_and_query(self, view_args):
         sort = self._get_column_by_idx(view_args.sort)
         return self.get_list(
@@ -278,6 +281,7 @@ class ExportMixin:
         view_args = self._get_list_extra_args()
         names = [name for name, _ in self.export_columns()]
         count, query = self._export_count_and_query(view_args)
+        self.exporting(query)
         if count is not None and count > current_app.config["BACKGROUND_EXPORT_ROWS"]:
             # Too many rows to wait for: a background job writes the file (admin_app/background.py).
             from ..background import start_export

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from models import (
     ActionPlan,
     Assessment,
+    AuditEvent,
     CaseStep,
     Client,
     Counselling,
@@ -373,6 +374,19 @@ REGISTERS += [
         editable=False,
     ),
 ]
+REGISTERS += [
+    # The audit trail: read by the administrator and the head, changed by nobody (the administrator included).
+    Register(
+        "/admin/audit/",
+        AuditEvent,
+        frozenset({"admin", "head"}),
+        frozenset(),
+        lambda: _audited(),
+        lambda: {"actor": "Keegi", "action": "delete", "table_name": "client", "changes": "{}"},
+        ("actor", "Keegi", "Keegi"),
+        editable=False,
+    ),
+]
 BY_URL = {r.url: r for r in REGISTERS}
 LIFE_AREAS = ("housing", "income", "physical_health", "mental_health", "work_study", "daily_coping", "social", "safety")
 
@@ -393,6 +407,12 @@ def _draft_invoice() -> Invoice:
 
     _delivery()
     return generate_invoice(MONTH)
+
+
+def _audited() -> AuditEvent:
+    """An audit row, as a change leaves it (the log is only ever written by the ORM's flushes)."""
+    create_municipality()
+    return db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
 
 
 def _saved(record):
@@ -665,3 +685,18 @@ def test_case_file_opens_to_case_workers_only(app, sign_in_as, role):
         assert _is_friendly_403(page), page.status_code
     home = client.get("/admin/").get_data(as_text=True)
     assert 'href="/admin/case-file/"' not in home, "opened from a client, never from the menu"
+
+
+# --- the audit trail and who saw a client's data -------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_saw_a_client_opens_to_the_head_and_admin_only(app, sign_in_as, role):
+    with app.app_context():
+        pk = _applicant().id
+    client = sign_in_as(role)
+    answers = [client.get(f"/admin/access-log/?client_id={pk}"), client.get(f"/admin/access-log/xlsx/?client_id={pk}")]
+    if role in ("admin", "head"):
+        assert [a.status_code for a in answers] == [200, 200]
+    else:
+        assert all(_is_friendly_403(a) for a in answers[:1]) and answers[1].status_code == 403

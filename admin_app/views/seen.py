@@ -1,0 +1,119 @@
+"""Kes nägi minu andmeid: every time a client's record is opened, their case file shown or their
+row exported, an ``access_event`` row says who saw it, when, how and at which address.
+
+The rows are written once the view has answered (``after_this_request``), in one statement on a
+connection of their own, so a page or an export is not slowed by one write per record."""
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import after_this_request, g, request
+
+from models import AccessEvent, AccessKind, Client, db
+from models.audit import who
+
+
+def client_ids_of(model) -> list[int]:
+    """The clients a record belongs to: the client itself, its ``client_id``, or its ``clients``."""
+    if isinstance(model, Client):
+        return [model.id] if model.id is not None else []
+    client_id = getattr(model, "client_id", None)
+    if client_id is not None:
+        return [client_id]
+    clients = getattr(model, "clients", None)
+    if isinstance(clients, list | tuple | set):
+        return sorted({c.id for c in clients if isinstance(c, Client)})
+    return []
+
+
+def client_column(model):
+    """The column naming a row's client, for registers whose rows belong to one client (else None)."""
+    if model is Client:
+        return Client.id
+    column = getattr(model, "client_id", None)
+    return column if isinstance(column, sa.orm.InstrumentedAttribute) else None
+
+
+def _write(response):
+    rows, statements = g.pop("_seen_rows", []), g.pop("_seen_selects", [])
+    if rows or statements:
+        # On a connection of its own: the request's session (and the user it loaded) stays as it is,
+        # and an export streams on after the rows are committed.
+        with db.engine.begin() as conn:
+            for statement in statements:
+                conn.execute(statement)
+            if rows:
+                conn.execute(sa.insert(AccessEvent.__table__), rows)
+    return response
+
+
+def _queue():
+    if "_seen_rows" not in g:
+        g._seen_rows, g._seen_selects = [], []
+        after_this_request(_write)
+
+
+def _common() -> dict:
+    user_id, actor = who()
+    return dict(at=datetime.now(UTC), user_id=user_id, actor=actor, url=request.full_path.rstrip("?"))
+
+
+def note_seen(client_ids, kind: AccessKind, table_name: str | None = None, record_id: int | None = None) -> None:
+    """Record (when the request has been answered) that the signed-in user saw these clients' data."""
+    if not client_ids:
+        return
+    _queue()
+    common = _common()
+    g._seen_rows.extend(
+        dict(common, client_id=c, kind=kind.value, table_name=table_name, record_id=record_id) for c in client_ids
+    )
+
+
+def note_exported(query, model) -> None:
+    """One access row per exported row of a client's register, written by one INSERT … SELECT."""
+    column = client_column(model)
+    if column is None:
+        return
+    pk = sa.inspect(model).primary_key[0]
+    rows = query.with_entities(column.label("client_id"), pk.label("record_id")).order_by(None).subquery()
+    common = _common()
+    select = sa.select(
+        *(sa.literal(value, type_=AccessEvent.__table__.c[key].type).label(key) for key, value in common.items()),
+        sa.literal(AccessKind.EXPORT.value).label("kind"),
+        sa.literal(model.__tablename__).label("table_name"),
+        rows.c.client_id,
+        rows.c.record_id,
+    ).where(rows.c.client_id.is_not(None))
+    _queue()
+    g._seen_selects.append(
+        sa.insert(AccessEvent.__table__).from_select([*common, "kind", "table_name", "client_id", "record_id"], select)
+    )
+
+
+class SeenMixin:
+    """Logs each opening of a client's record (details, edit form, print) and each exported row;
+    links a record to its history."""
+
+    def get_one(self, id):
+        model = super().get_one(id)
+        if model is not None and request.method == "GET":
+            edit = (request.endpoint or "").endswith(".edit_view")
+            kind = AccessKind.EDIT if edit else AccessKind.DETAILS
+            note_seen(client_ids_of(model), kind, self.model.__tablename__, getattr(model, "id", None))
+        return model
+
+    def history_url(self, model) -> str | None:
+        """The audit trail of ``model`` (its details page links here), for those who may read it."""
+        from .audit import history_url
+
+        return history_url(self, model)
+
+    def access_log_url(self, model) -> str | None:
+        """Who saw this client's data, for those who may know it."""
+        from .audit import access_log_url
+
+        return access_log_url(self, model)
+
+    def exporting(self, query) -> None:
+        super().exporting(query)
+        note_exported(query, self.model)

@@ -1,0 +1,122 @@
+"""Who saw a client's data: opening the client or a record of theirs, their case file or an export
+of their rows is logged, and the head downloads the list as a workbook for the client."""
+
+import io
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from models import AccessEvent, Assessment, Client, db
+from tests.admin_app.helpers import TUPLE_CHOICES, make, page, signed_in
+from tests.conftest import create_client
+
+pytestmark = TUPLE_CHOICES
+
+
+def accesses(app, *where) -> list[tuple]:
+    """(client id, kind, table, record id, who) of every access row, oldest first."""
+    with app.app_context():
+        db.session.remove()
+        rows = db.session.execute(
+            sa.select(
+                AccessEvent.client_id,
+                AccessEvent.kind,
+                AccessEvent.table_name,
+                AccessEvent.record_id,
+                AccessEvent.actor,
+            )
+            .where(*where)
+            .order_by(AccessEvent.id)
+        ).all()
+        return [tuple(r) for r in rows]
+
+
+def _assessment(client: Client) -> Assessment:
+    record = Assessment(client_id=client.id, assessed_on=date(2025, 3, 3), decision="services")
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+@pytest.fixture
+def head(app, client):
+    return signed_in(app, client, "head")
+
+
+def test_opening_a_client_their_record_and_case_file_is_logged(app, head):
+    kati = make(app, create_client, first_name="Kati")
+    other = make(app, create_client, first_name="Mari")
+    with app.app_context():
+        assessment_id = _assessment(db.session.get(Client, kati.id)).id
+
+    page(head, f"/admin/clients/details/?id={kati.id}")
+    page(head, f"/admin/clients/edit/?id={kati.id}")
+    page(head, f"/admin/assessments/details/?id={assessment_id}")
+    page(head, f"/admin/case-file/?client_id={kati.id}")
+    page(head, "/admin/clients/")  # a list shows no one's record: not logged
+
+    assert accesses(app) == [
+        (kati.id, "details", "client", kati.id, "Head"),
+        (kati.id, "edit", "client", kati.id, "Head"),
+        (kati.id, "details", "assessment", assessment_id, "Head"),
+        (kati.id, "case_file", "client", kati.id, "Head"),
+    ]
+    with app.app_context():
+        urls = db.session.scalars(sa.select(AccessEvent.url).order_by(AccessEvent.id)).all()
+    assert urls[0] == f"/admin/clients/details/?id={kati.id}"
+    assert urls[3] == f"/admin/case-file/?client_id={kati.id}"
+    assert accesses(app, AccessEvent.client_id == other.id) == []
+
+
+def test_every_exported_row_is_logged_once(app, head):
+    clients = [make(app, create_client, first_name=name) for name in ("Kati", "Mari", "Tiit")]
+    with app.app_context():
+        assessment_id = _assessment(db.session.get(Client, clients[0].id)).id
+
+    response = head.get("/admin/clients/export/xlsx/?search=Mari")
+    assert response.status_code == 200
+    response.get_data()
+    assert accesses(app) == [(clients[1].id, "export", "client", clients[1].id, "Head")]
+
+    head.get("/admin/clients/export/csv/").get_data()
+    head.get("/admin/assessments/export/xlsx/").get_data()
+    exported = accesses(app, AccessEvent.kind == "export")
+    assert sorted(exported[1:4]) == sorted((c.id, "export", "client", c.id, "Head") for c in clients)
+    assert exported[4:] == [(clients[0].id, "export", "assessment", assessment_id, "Head")]
+
+
+def test_the_head_downloads_who_saw_the_client_as_a_workbook(app, client):
+    kati = make(app, create_client, first_name="Kati", last_name="Kask")
+    manager = signed_in(app, client, "case_manager")
+    page(manager, f"/admin/clients/details/?id={kati.id}")
+    page(manager, f"/admin/case-file/?client_id={kati.id}")
+    assert "/admin/access-log/" not in page(manager, f"/admin/clients/details/?id={kati.id}")
+    client.get("/logout")
+    head = signed_in(app, client, "head")
+
+    details = page(head, f"/admin/clients/details/?id={kati.id}")
+    assert f"/admin/access-log/?client_id={kati.id}" in details
+    on_screen = page(head, f"/admin/access-log/?client_id={kati.id}")
+    assert "Case Manager" in on_screen and "/admin/case-file/" in on_screen
+
+    response = head.get(f"/admin/access-log/xlsx/?client_id={kati.id}")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    rows = [r for r in sheet.iter_rows(values_only=True) if r and r[1] in ("Case Manager", "Head")]
+    assert "Kati Kask" in str(sheet["A1"].value)
+    assert [r[1] for r in rows] == ["Case Manager", "Case Manager", "Case Manager", "Head"]
+    assert all(isinstance(r[0], datetime) for r in rows)
+    assert rows[0][0].date() == date.today()
+    assert [r[4] for r in rows] == [kati.id] * 4
+    assert rows[1][5] == f"/admin/case-file/?client_id={kati.id}"
+    assert all(
+        sheet.cell(row=n, column=2).data_type == "s"
+        for n in range(1, sheet.max_row + 1)
+        if sheet.cell(row=n, column=2).value
+    )
+
+
+def test_an_unknown_client_has_no_access_log(app, head):
+    assert head.get("/admin/access-log/?client_id=999999").status_code == 404
