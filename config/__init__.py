@@ -64,6 +64,8 @@ class Config:
     # Rows on one sheet of an exported workbook, title and header included (Excel's limit);
     # more rows go on in a second sheet.
     EXPORT_SHEET_ROWS = _int("EXPORT_SHEET_ROWS", 1_048_576)
+    # Archived clients, providers and letters are kept this many years before the administrator may delete them.
+    RETENTION_YEARS = _int("RETENTION_YEARS", 10)
 
     # Citizens' letters: registration numbers run per year in this format ({year}, {n}: the sequence).
     LETTER_NUMBER_FORMAT = os.environ.get("LETTER_NUMBER_FORMAT", "7-1/{year}/{n}")

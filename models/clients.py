@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import codes
-from .base import Choice, ChoiceType, choice_check, db
+from .archive import Archivable
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .providers import Municipality, Provider, _taken
 from .users import User
 
@@ -55,7 +56,7 @@ EXCLUDED_DIAGNOSES = ("F00", "F01", "F02", "F03", "F10")
 PILOT_MIN_AGE = 16
 
 
-class Client(db.Model):
+class Client(Archivable, Versioned, db.Model):
     """Klient: a person the department helps; in the pilot, a participant."""
 
     __tablename__ = "client"
@@ -83,7 +84,7 @@ class Client(db.Model):
     municipality: Mapped[Municipality | None] = relationship()
     target_group: Mapped[TargetGroup] = mapped_column(ChoiceType(TargetGroup), index=True)
     case_manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    case_manager: Mapped[User | None] = relationship()
+    case_manager: Mapped[User | None] = relationship(foreign_keys=[case_manager_id])
     status: Mapped[ClientStatus] = mapped_column(ChoiceType(ClientStatus), default=ClientStatus.APPLICANT, index=True)
     applied_on: Mapped[date | None]
     entry_date: Mapped[date | None]

@@ -8,10 +8,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import codes
-from .base import db
+from .archive import Archivable
+from .base import Versioned, db
 
 
-class Municipality(db.Model):
+class Municipality(Versioned, db.Model):
     """Omavalitsus: a municipality (reference data)."""
 
     __tablename__ = "municipality"
@@ -25,7 +26,7 @@ class Municipality(db.Model):
         return self.name
 
 
-class Provider(db.Model):
+class Provider(Archivable, Versioned, db.Model):
     """Teenuseosutaja: a service provider the municipality buys from."""
 
     __tablename__ = "provider"
