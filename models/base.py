@@ -111,7 +111,7 @@ YES_NO = {True: _l("Yes"), False: _l("No")}
 # --- No lost edits -----------------------------------------------------------------------------
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -121,7 +121,7 @@ class Versioned:
     already replaced, so two people editing the same record never overwrite each other unseen."""
 
     version: Mapped[int] = mapped_column(default=1, server_default="1")
-    saved_at: Mapped[datetime | None] = mapped_column(default=_utcnow, onupdate=_utcnow)
+    saved_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:

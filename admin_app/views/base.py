@@ -24,6 +24,7 @@ from models.base import ChoiceType
 from ..i18n import format_date, format_money
 from .export import ExportMixin
 from .fields import ModelConverter
+from .versions import VersionCheck
 
 ALL_STAFF = ("admin", "head", "case_manager", "accountant")
 MANAGERS = ("admin", "head", "case_manager")
@@ -76,7 +77,7 @@ class SecuredMixin:
         abort(403)
 
 
-class RegisterView(ExportMixin, SecuredMixin, ModelView):
+class RegisterView(ExportMixin, SecuredMixin, VersionCheck, ModelView):
     """A register screen: list, search, filters, details, forms checked by the domain's rules."""
 
     read_roles = ALL_STAFF

@@ -276,8 +276,9 @@ def delete(client, list_url: str, pk: int):
 _HASHES: dict = {}
 
 
-def signed_in(app, client, role: str):
-    """``client`` signed in as a new user with ``role``, without the two argon2 rounds of the sign-in
+def signed_in(app, client, role: str, email: str | None = None):
+    """``client`` signed in as a new user with ``role`` (and ``email``, to have two of one role), without
+    the two argon2 rounds of the sign-in
     form (tests/admin_app/test_access.py and the browser tests cover signing in itself)."""
     from flask_security import hash_password
 
@@ -289,7 +290,7 @@ def signed_in(app, client, role: str):
         if PASSWORD not in _HASHES:
             _HASHES[PASSWORD] = hash_password(PASSWORD)
         user = user_datastore.create_user(
-            email=f"{role.replace('_', '-')}@test.ee",
+            email=email or f"{role.replace('_', '-')}@test.ee",
             password=_HASHES[PASSWORD],
             full_name=role.replace("_", " ").title(),
             roles=[role],
