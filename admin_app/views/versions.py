@@ -59,8 +59,7 @@ class VersionCheck:
         saved_at = getattr(current, "saved_at", None)
         if saved_at is None:
             message = gettext(
-                "Someone else saved this record meanwhile — your changes are still in the form; "
-                "reload to see theirs."
+                "Someone else saved this record meanwhile — your changes are still in the form; reload to see theirs."
             )
         else:
             message = gettext(

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, format_datetime
 from sqlalchemy.orm import Session
 
 from models import Client, Municipality, Offer, Provider, ProviderStaff, db
@@ -95,8 +96,6 @@ def test_message_says_when_the_other_save_was_made(app):
     saved(send(mari, url, opened(mari, url), {"phone": "5550000"}))
     with app.app_context():
         saved_at = db.session.get(Provider, provider.id).saved_at
-    from flask_babel import format_datetime, force_locale
-
     with app.test_request_context(), force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
         when = format_datetime(saved_at, "dd.MM.yyyy HH:mm")
     html = send(jaan, url, jaans_form, {"phone": "5559999"}).get_data(as_text=True)
