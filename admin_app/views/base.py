@@ -22,6 +22,7 @@ from models import Choice, RuleViolation
 from models.base import ChoiceType
 
 from ..i18n import format_date, format_money
+from .archive import hide_archived_choices
 from .export import ExportMixin
 from .fields import ModelConverter
 from .versions import VersionCheck
@@ -113,6 +114,7 @@ class RegisterView(ExportMixin, SecuredMixin, VersionCheck, ModelView):
             from models import Client, db
 
             form.client.data = db.session.get(Client, client_id)
+        hide_archived_choices(form)
         return form
 
     def edit_form(self, obj=None):
@@ -127,6 +129,7 @@ class RegisterView(ExportMixin, SecuredMixin, VersionCheck, ModelView):
                     choices = list(field.query if field.query is not None else field.query_factory())
                     if current not in choices:
                         field.query = [*choices, current]
+        hide_archived_choices(form)
         return form
 
     # Permissions are asked per request, so each user sees only the buttons they may use.

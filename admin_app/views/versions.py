@@ -20,6 +20,15 @@ class VersionCheck:
     """Mixed into every register: refuses a stale save (checked against the form's version, and by
     SQLAlchemy's ``version_id_col`` for a save racing another) with one message."""
 
+    #: Kept by the database, never typed nor shown as a column of their own.
+    hidden_columns = ("version", "saved_at")
+
+    def __init__(self, model, session, **kwargs):
+        if issubclass(model, Versioned):
+            for name in ("form_excluded_columns", "column_exclude_list", "column_details_exclude_list"):
+                setattr(self, name, (*(getattr(self, name, None) or ()), *self.hidden_columns))
+        super().__init__(model, session, **kwargs)
+
     def _versioned(self) -> bool:
         return issubclass(self.model, Versioned)
 
