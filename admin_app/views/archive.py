@@ -28,7 +28,7 @@ class ShowArchived(BaseSQLAFilter):
         return query.filter(self.column.isnot(None)) if value == "only" else query
 
     def operation(self):
-        return _l("—")
+        return ""
 
 
 def hide_archived_choices(form) -> None:
