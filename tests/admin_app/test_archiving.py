@@ -2,9 +2,11 @@
 from select boxes for new records, kept for details, case files and reports — and only the administrator
 deletes one, after the retention period counted from archiving."""
 
+import re
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from models import Assessment, Client, Letter, Provider, User, db
@@ -52,6 +54,7 @@ def test_archived_records_leave_the_daily_list_and_come_back_on_restore(app, end
     kept, archived = make(app, factory), make(app, factory)
     head = signed_in(app, app.test_client(), "head")
     url = f"/admin/{endpoint}/"
+    assert "execute('archive')" in page(head, url), "the list offers the Archive action"
 
     act(head, endpoint, "archive", archived.id)
 
@@ -137,6 +140,22 @@ def test_only_the_admin_deletes_and_only_after_the_retention_period(app, endpoin
     archive_long_ago(app, model, record.id, years)
     admin_deletes()
     assert count(app, model, model.id == record.id) == 0
+
+
+def test_the_home_page_counts_no_archived_client(app):
+    for _ in range(2):
+        make(app, create_client, status="active", applied_on=date(2026, 1, 5), entry_date=date(2026, 2, 1))
+    gone = fetch(app, Client, Client.id == max_id(app))
+    head = signed_in(app, app.test_client(), "head")
+    active = re.compile(rf"<td>{re.escape(shown(app, 'Active'))}</td><td class=\"text-right\">(\d+)</td>")
+    assert active.search(page(head, "/admin/")).group(1) == "2"
+    act(head, "clients", "archive", gone.id)
+    assert active.search(page(head, "/admin/")).group(1) == "1"
+
+
+def max_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(Client.id)))
 
 
 def test_readers_cannot_archive(app):
