@@ -49,9 +49,19 @@ class VersionCheck:
             if str(loaded or "").isdigit() and int(loaded) != model.version:
                 self._say_stale(model)
                 return False
-            # Every save raises the version, also when only inline rows (a provider's staff) changed.
-            model.saved_at = utcnow()
         return super().update_model(form, model)
+
+    def _on_model_change(self, form, model, is_created) -> None:
+        super()._on_model_change(form, model, is_created)
+        # A save that changes something raises the version, also when only inline rows (a provider's
+        # staff) changed: the parent's row is written (its ``saved_at``), so its version goes up.
+        if not is_created and self._versioned() and self._changed(model):
+            model.saved_at = utcnow()
+
+    @staticmethod
+    def _changed(model) -> bool:
+        session = db.session
+        return bool(session.new or session.deleted) or any(session.is_modified(o) for o in session.dirty)
 
     def handle_view_exception(self, exc) -> bool:
         if isinstance(exc, StaleDataError) and self._versioned():

@@ -302,3 +302,16 @@ def signed_in(app, client, role: str, email: str | None = None):
         session["_user_id"] = uniquifier
         session["_fresh"] = True
     return client
+
+
+def archived_long_ago(app, model, *ids: int) -> None:
+    """Archive the records as long ago as the retention period, so that the administrator may delete them."""
+    from datetime import date
+
+    from dateutil.relativedelta import relativedelta
+
+    with app.app_context():
+        for pk in ids:
+            db.session.get(model, pk).archived_on = date.today() - relativedelta(years=app.config["RETENTION_YEARS"])
+        db.session.commit()
+        db.session.remove()
