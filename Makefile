@@ -37,9 +37,10 @@ db: $(BIN)/activate translations ## Migrate the database and load demo data when
 run: db ## Set up and serve on 127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-lint: $(BIN)/activate ## ruff check and format check
+lint: $(BIN)/activate ## ruff check, format check and bandit (no medium or high findings)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r admin_app models exports config --severity-level medium
 
 test: db lint ## Set up and run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/pytest

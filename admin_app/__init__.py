@@ -22,7 +22,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
 
-    from . import auth, cli, errors, i18n, public, views
+    from . import auth, cli, errors, headers, i18n, public, views
 
     i18n.init_app(app, babel)
     auth.init_app(app, security)
@@ -30,6 +30,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     public.init_app(app)
     cli.register_commands(app)
     errors.register_error_pages(app)
+    headers.init_app(app)
 
     @app.before_request
     def idle_sessions_expire():

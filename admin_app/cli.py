@@ -1,4 +1,5 @@
-"""Commands: ``create-user``, ``seed-demo`` and ``remind-letters`` (``flask --app admin_app ...``)."""
+"""Commands (``flask --app admin_app ...``): ``create-user``, ``seed-demo``, ``remind-letters``;
+``backup`` and ``restore`` live in ``backup.py``."""
 
 import sys
 
@@ -16,6 +17,10 @@ def register_commands(app) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remind_letters_command)
+    from .backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("create-user")

@@ -1,6 +1,6 @@
 """Error pages in the user's language, never a stack trace."""
 
-from flask import render_template
+from flask import current_app, g, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 
@@ -36,4 +36,8 @@ def register_error_pages(app) -> None:
     @app.errorhandler(OperationalError)
     def database_down(exc):
         db.session.rollback()
-        return render_error(503)
+        # The page is drawn as for someone not signed in: loading the user would need the database.
+        g._login_user = current_app.login_manager.anonymous_user()
+        page, code = render_error(503)
+        # Clients and proxies may retry after this many seconds; pool_pre_ping reconnects by itself.
+        return page, code, {"Retry-After": "60"}

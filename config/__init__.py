@@ -3,6 +3,8 @@
 Pick one with ``JUHTUM_CONFIG`` (development, test, production); development is the default.
 """
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -101,6 +103,8 @@ class Config:
     SECURITY_REGISTERABLE = False
     SECURITY_RECOVERABLE = False
     SECURITY_CHANGEABLE = True
+    # No mail extension is configured, so no "your password changed" e-mail (it would fail the change).
+    SECURITY_SEND_PASSWORD_CHANGE_EMAIL = False
     SECURITY_TRACKABLE = False
     SECURITY_POST_LOGIN_VIEW = "/admin/"
     SECURITY_POST_LOGOUT_VIEW = "/login"
@@ -121,11 +125,30 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
+    # Lockout: this many failed sign-ins in a row lock the account for SIGNIN_LOCK_MINUTES (minutes).
+    SIGNIN_MAX_FAILURES = _int("SIGNIN_MAX_FAILURES", 5)
+    SIGNIN_LOCK_MINUTES = _int("SIGNIN_LOCK_MINUTES", 15)
+    # Optional second factor: a code from an authenticator app (TOTP), set up by each user at /tf-setup.
+    SECURITY_TWO_FACTOR = True
+    SECURITY_TWO_FACTOR_REQUIRED = False
+    SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator"]
+    SECURITY_TWO_FACTOR_RESCUE_EMAIL = False
+    SECURITY_TWO_FACTOR_ALWAYS_VALIDATE = True
+    SECURITY_TOTP_ISSUER = "juhtum"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Sent with every response (admin_app/headers.py). Flask-Admin's pages carry inline scripts and styles.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'juhtum.db'}"
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret("secret_key")
         self.SECURITY_PASSWORD_SALT = os.environ.get("SECURITY_PASSWORD_SALT") or _instance_secret("password_salt")
+        self.SECURITY_TOTP_SECRETS = _totp_secrets(self.SECRET_KEY)
 
 
 class Development(Config):
@@ -143,6 +166,12 @@ class Production(Config):
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Never a debugger or a traceback on a server: errors answer the plain 500 page.
+    DEBUG = False
+    PROPAGATE_EXCEPTIONS = False
+    PREFERRED_URL_SCHEME = "https"
 
     def __init__(self) -> None:
         secret = os.environ.get("SECRET_KEY", "")
@@ -157,6 +186,14 @@ class Production(Config):
         self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
         self.SECRET_KEY = secret
         self.SECURITY_PASSWORD_SALT = salt
+        self.SECURITY_TOTP_SECRETS = _totp_secrets(secret)
+
+
+def _totp_secrets(secret_key: str) -> dict[str, str]:
+    """Key that encrypts stored TOTP secrets: SECURITY_TOTP_SECRET, else one derived from SECRET_KEY."""
+    own = os.environ.get("SECURITY_TOTP_SECRET")
+    derived = hmac.new(secret_key.encode(), b"juhtum-totp", hashlib.sha256).hexdigest()
+    return {"1": own or derived}
 
 
 CONFIGS = {"development": Development, "test": Test, "production": Production}

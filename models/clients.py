@@ -107,6 +107,11 @@ class Client(Archivable, Versioned, db.Model):
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @classmethod
+    def sql_label(cls):
+        """``str(client)`` as an SQL expression, so a list of many can be read without loading each."""
+        return cls.first_name + " " + cls.last_name
+
     @property
     def age(self) -> int:
         """Full years of age today."""

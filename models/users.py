@@ -1,8 +1,9 @@
 """Users and their roles (Flask-Security-Too's user model)."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_security import RoleMixin, UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,6 +53,13 @@ class User(Versioned, db.Model, UserMixin):
     fs_uniquifier: Mapped[str] = mapped_column(sa.String(64), unique=True)
     confirmed_at: Mapped[datetime | None]
     locale: Mapped[str | None] = mapped_column(sa.String(5))
+    # Failed sign-ins in a row, and the moment a lock after too many of them ends (UTC).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    # The optional second factor (Flask-Security-Too's two-factor with an authenticator app).
+    tf_primary_method: Mapped[str | None] = mapped_column(sa.String(64))
+    tf_totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    tf_phone_number: Mapped[str | None] = mapped_column(sa.String(128))
     roles: Mapped[list[Role]] = relationship(secondary=roles_users, backref="users", lazy="selectin")
 
     def __str__(self) -> str:
@@ -61,3 +69,35 @@ class User(Versioned, db.Model, UserMixin):
         """True when the user holds one of ``names``."""
         mine = {r.name for r in self.roles}
         return bool(mine & {str(getattr(n, "value", n)) for n in names})
+
+    def track_failed_authn(self, auth_type: str, tfa: bool = False) -> None:
+        """Count a failed sign-in; the one that reaches SIGNIN_MAX_FAILURES locks the account."""
+        super().track_failed_authn(auth_type, tfa)
+        self.failed_logins = (self.failed_logins or 0) + 1
+        if self.failed_logins >= current_app.config["SIGNIN_MAX_FAILURES"]:
+            self.locked_until = _now() + timedelta(minutes=_lock_minutes())
+            self.failed_logins = 0
+        db.session.commit()
+
+    def is_locked(self, form_error: list[str] | None = None) -> bool:
+        """Flask-Security asks this after the password was right: refused while locked, else the count restarts."""
+        if self.locked_until is not None and self.locked_until > _now():
+            if form_error is not None:
+                # With generic responses on (our setting) "sign-in failed" replaces it on screen, so a
+                # locked account tells a guesser nothing about the password just tried.
+                message = _l("Too many failed sign-ins; try again in %(minutes)s minutes.", minutes=_lock_minutes())
+                form_error.append(str(message))
+            return True
+        if self.failed_logins or self.locked_until:
+            self.failed_logins, self.locked_until = 0, None
+            db.session.commit()
+        return False
+
+
+def _lock_minutes() -> int:
+    return current_app.config["SIGNIN_LOCK_MINUTES"]
+
+
+def _now() -> datetime:
+    """Now in UTC without a zone, as the DateTime column stores it on both databases."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -21,7 +21,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.orm import ColumnProperty, RelationshipProperty
+from sqlalchemy.orm import ColumnProperty, InstrumentedAttribute, RelationshipProperty
 from sqlalchemy.orm.interfaces import MANYTOONE
 
 from exports.tabular import Column, Conventions, Kind, Sheet, csv_chunks, write_xlsx
@@ -80,7 +80,8 @@ def plain(value, labels: dict | None = None):
     if value is None or type(value) in PLAIN_TYPES:
         return value
     if isinstance(value, Markup):
-        parts = (Markup(part).striptags() for part in _SEPARATORS.split(str(value)))
+        # Pieces of markup our own formatters made, stripped to plain text for a cell: never rendered as HTML.
+        parts = (Markup(part).striptags() for part in _SEPARATORS.split(str(value)))  # nosec B704
         return "; ".join(part for part in parts if part)
     if isinstance(value, Enum):
         if labels is None:
@@ -203,10 +204,7 @@ class ExportMixin:
             known = shown.setdefault(reader, {})
             missing = {row[col] for row in chunk if row[col] is not None and row[col] not in known}
             if missing:
-                target, path = reader
-                key = sa.inspect(target).primary_key[0]
-                for obj in db.session.scalars(sa.select(target).where(key.in_(missing))):
-                    known[sa.inspect(obj).identity[0]] = plain(rec_getattr(obj, path) if path else obj, labels)
+                known.update(self._lookup(*reader, missing, labels))
             related.append((col, known))
         own = [col for col, reader in enumerate(readers) if reader is None]
         plain_types = PLAIN_TYPES
@@ -221,6 +219,21 @@ class ExportMixin:
                 if value is not None and type(value) not in plain_types:
                     cells[col] = plain(value, labels)
             yield cells
+
+    @staticmethod
+    def _lookup(target, path, keys, labels) -> dict:
+        """What the related records with ``keys`` show, by key: read as columns when the path is a
+        column (or the model gives its label as SQL), else from the loaded records."""
+        key = sa.inspect(target).primary_key[0]
+        column = getattr(target, path, None) if path and "." not in path else None
+        if column is None and not path and hasattr(target, "sql_label"):
+            column = target.sql_label()
+        is_column = isinstance(column, InstrumentedAttribute) and isinstance(column.property, ColumnProperty)
+        if is_column or isinstance(column, sa.ColumnElement):
+            rows = db.session.execute(sa.select(key, column).where(key.in_(keys)))
+            return {k: plain(v, labels) for k, v in rows}
+        found = db.session.scalars(sa.select(target).where(key.in_(keys)))
+        return {sa.inspect(o).identity[0]: plain(rec_getattr(o, path) if path else o, labels) for o in found}
 
     def _rows(self, query, names):
         projection = self._projection(names)

@@ -1,0 +1,91 @@
+"""``backup FILE`` and ``restore FILE``: the demo database makes the round trip row for row,
+on SQLite (online backup API) and PostgreSQL (pg_dump / pg_restore)."""
+
+import pytest
+import sqlalchemy as sa
+
+from models import Client, db, demo
+from tests.conftest import KEEP, count, create_client
+
+
+@pytest.fixture
+def run(app):
+    runner = app.test_cli_runner()
+
+    def _run(*args):
+        return runner.invoke(args=list(args), catch_exceptions=False)
+
+    return _run
+
+
+def _snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order, read in a fresh session."""
+    db.session.remove()
+    rows = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            order = list(table.primary_key.columns) or list(table.columns)
+            rows[table.name] = [tuple(r) for r in conn.execute(sa.select(table).order_by(*order))]
+    return rows
+
+
+def _wipe() -> None:
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete().where(*KEEP.get(table.name, ())))
+
+
+@pytest.fixture
+def demo_database(app, tmp_path):
+    """The demo municipality loaded; yields every table's rows as they were."""
+    with app.app_context():
+        demo.load(tmp_path)
+        yield _snapshot()
+
+
+def test_the_demo_database_survives_a_round_trip(app, run, demo_database, tmp_path):
+    file = tmp_path / "juhtum.backup"
+    result = run("backup", str(file))
+    assert result.exit_code == 0, result.output
+    assert file.stat().st_size > 0 and file.stat().st_mode & 0o077 == 0, "the copy is for its owner's eyes only"
+    with app.app_context():
+        _wipe()
+    assert count(app, Client) == 0
+    result = run("restore", str(file))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        after = _snapshot()
+    assert sum(len(rows) for rows in demo_database.values()) > 100
+    for table, rows in demo_database.items():
+        assert after[table] == rows, f"table {table} differs after the round trip"
+
+
+def test_restore_refuses_to_overwrite_data_without_force(app, run, demo_database, tmp_path):
+    file = tmp_path / "juhtum.backup"
+    assert run("backup", str(file)).exit_code == 0
+    clients = count(app, Client)
+    with app.app_context():
+        create_client(first_name="Pärast", last_name="Varukoopiat")
+    refused = run("restore", str(file))
+    assert refused.exit_code != 0 and "--force" in refused.output
+    assert count(app, Client) == clients + 1, "nothing was replaced"
+    forced = run("restore", "--force", str(file))
+    assert forced.exit_code == 0, forced.output
+    assert count(app, Client) == clients
+
+
+def test_backup_does_not_overwrite_a_file_without_force(app, run, tmp_path):
+    file = tmp_path / "old.backup"
+    file.write_text("an older backup")
+    refused = run("backup", str(file))
+    assert refused.exit_code != 0 and "--force" in refused.output
+    assert file.read_text() == "an older backup"
+    assert run("backup", "--force", str(file)).exit_code == 0
+
+
+def test_restore_refuses_a_file_that_is_no_backup(app, run, tmp_path):
+    file = tmp_path / "notes.txt"
+    file.write_text("not a database")
+    result = run("restore", str(file))
+    assert result.exit_code != 0 and "not" in result.output and "backup" in result.output
