@@ -1,7 +1,7 @@
 """versions against lost edits; archiving clients, providers and letters
 
 Revision ID: 5e40d6d1201e
-Revises: e1226e36d358
+Revises: c8a1f0e2b7d4
 Create Date: 2026-11-30 01:24:01.248136
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5e40d6d1201e"
-down_revision = "e1226e36d358"
+down_revision = "c8a1f0e2b7d4"
 branch_labels = None
 depends_on = None
 
