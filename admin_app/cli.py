@@ -87,13 +87,13 @@ def seed_scale_command(clients, deliveries, force_empty):
     """Fill an empty database with a national register's worth of invented, valid data."""
     import time
 
-    from models import scale
+    from models import audit, scale
 
     if force_empty:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 if table.name not in scale.SHIPPED:
-                    conn.execute(table.delete())
+                    audit.wipe(conn, table)  # the append-only audit tables too: a scratch database
     elif not scale.is_empty():
         raise click.ClickException(
             "The database already holds data; seed-scale fills an empty one (--force-empty empties it first)."

@@ -74,6 +74,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "juhtum")
     BACKGROUND_JOB_TIMEOUT = _int("BACKGROUND_JOB_TIMEOUT", 3600)
+    # Archived clients, providers and letters are kept this many years before the administrator may delete them.
+    RETENTION_YEARS = _int("RETENTION_YEARS", 10)
 
     # Citizens' letters: registration numbers run per year in this format ({year}, {n}: the sequence).
     LETTER_NUMBER_FORMAT = os.environ.get("LETTER_NUMBER_FORMAT", "7-1/{year}/{n}")

@@ -2,12 +2,13 @@
 
 import enum
 import sqlite3
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -127,3 +128,23 @@ def check(errors: dict[str, str]) -> None:
 
 
 YES_NO = {True: _l("Yes"), False: _l("No")}
+
+
+# --- No lost edits -----------------------------------------------------------------------------
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Versioned:
+    """A record edited on a screen: every save raises ``version`` by one and stamps ``saved_at``
+    (UTC); SQLAlchemy refuses (``StaleDataError``) an update based on a version someone else has
+    already replaced, so two people editing the same record never overwrite each other unseen."""
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    saved_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}

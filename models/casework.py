@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, ChoiceType, choice_check, db
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .clients import Client, NetworkMember
 from .providers import Provider
 from .users import User
@@ -36,7 +36,7 @@ class AssessmentDecision(Choice):
     NO_HELP = "no_help", _l("No help needed")
 
 
-class Assessment(db.Model):
+class Assessment(Versioned, db.Model):
     """Abivajaduse hindamine: a dated need assessment of one client across the life areas."""
 
     __tablename__ = "assessment"
@@ -97,7 +97,7 @@ class StepKind(Choice):
 STEP_ORDER = {kind: n for n, kind in enumerate(StepKind)}
 
 
-class CaseStep(db.Model):
+class CaseStep(Versioned, db.Model):
     """Menetlustoiming: one procedural step in a client's case."""
 
     __tablename__ = "case_step"
@@ -137,7 +137,7 @@ class Channel(Choice):
     HOME_VISIT = "home_visit", _l("Home visit")
 
 
-class Counselling(db.Model):
+class Counselling(Versioned, db.Model):
     """Nõustamine: counselling given to a client, a network member or a provider."""
 
     __tablename__ = "counselling"

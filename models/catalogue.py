@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, ChoiceType, choice_check, db
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .providers import _taken
 
 
@@ -36,7 +36,7 @@ class PriceMode(Choice):
     GROUP = "group", _l("In a group")
 
 
-class ServiceComponent(db.Model):
+class ServiceComponent(Versioned, db.Model):
     """Teenuskomponent: a service the pilot pays for, by unit."""
 
     __tablename__ = "service_component"

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import codes
-from .base import Choice, ChoiceType, choice_check, db, trigram_index
+from .archive import Archivable
+from .base import Choice, ChoiceType, Versioned, choice_check, db, trigram_index
 from .providers import Municipality, Provider, _taken
 from .users import User
 
@@ -57,7 +58,7 @@ PILOT_MIN_AGE = 16
 SEARCHED = ("personal_code", "first_name", "last_name", "phone", "email")
 
 
-class Client(db.Model):
+class Client(Archivable, Versioned, db.Model):
     """Klient: a person the department helps; in the pilot, a participant."""
 
     __tablename__ = "client"
@@ -87,7 +88,7 @@ class Client(db.Model):
     municipality: Mapped[Municipality | None] = relationship()
     target_group: Mapped[TargetGroup] = mapped_column(ChoiceType(TargetGroup), index=True)
     case_manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    case_manager: Mapped[User | None] = relationship()
+    case_manager: Mapped[User | None] = relationship(foreign_keys=[case_manager_id])
     status: Mapped[ClientStatus] = mapped_column(ChoiceType(ClientStatus), default=ClientStatus.APPLICANT, index=True)
     applied_on: Mapped[date | None]
     entry_date: Mapped[date | None]

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import ChoiceType, choice_check, db, money
+from .base import ChoiceType, Versioned, choice_check, db, money
 from .catalogue import PriceMode, ServiceComponent
 from .clients import Client, ClientStatus
 from .offers import Offer, OfferStatus
@@ -15,7 +15,7 @@ from .procurements import Procurement, ProcurementStatus, procurement_components
 from .providers import Provider
 
 
-class ServiceDelivery(db.Model):
+class ServiceDelivery(Versioned, db.Model):
     """Teenuse osutamine: a component delivered to a client by a provider on a day or in a period."""
 
     __tablename__ = "service_delivery"

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, ChoiceType, RuleViolation, choice_check, db
+from .base import Choice, ChoiceType, RuleViolation, Versioned, choice_check, db
 from .catalogue import PriceMode, ServiceComponent
 from .clients import Client
 from .deliveries import ServiceDelivery
@@ -27,7 +27,7 @@ class InvoiceStatus(Choice):
     PAID = "paid", _l("Paid")
 
 
-class Invoice(db.Model):
+class Invoice(Versioned, db.Model):
     """Koondarve (or kreeditarve): one month's consolidated invoice to SKA."""
 
     __tablename__ = "invoice"

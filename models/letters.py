@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, ChoiceType, choice_check, db
+from .archive import Archivable
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .clients import Client
 from .letter_numbers import next_number
 from .terms import LetterTerms, add_calendar_days, add_months, add_working_days, current_terms
@@ -68,7 +69,7 @@ PRIVATE_LIFE_BASIS = "AvTS § 35 lg 1 p 12"
 PRIVATE_LIFE_YEARS = 75
 
 
-class Letter(db.Model):
+class Letter(Archivable, Versioned, db.Model):
     """Kiri: a letter from a citizen or an organisation, registered, assigned, answered."""
 
     __tablename__ = "letter"
@@ -99,7 +100,7 @@ class Letter(db.Model):
     client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client.id", ondelete="SET NULL"), index=True)
     client: Mapped[Client | None] = relationship()
     answerer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    answerer: Mapped[User | None] = relationship()
+    answerer: Mapped[User | None] = relationship(foreign_keys=[answerer_id])
     status: Mapped[LetterStatus] = mapped_column(ChoiceType(LetterStatus), default=LetterStatus.REGISTERED, index=True)
     # Computed by ``settle`` from the registration date, the kind and the extension; never typed.
     due_on: Mapped[date] = mapped_column(index=True)

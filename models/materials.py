@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, ChoiceType, choice_check, db
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .users import User
 
 
@@ -46,7 +46,7 @@ ODF = {
 }
 
 
-class Material(db.Model):
+class Material(Versioned, db.Model):
     """Infomaterjal: a leaflet, guide or notice, where it went and when."""
 
     __tablename__ = "material"

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from .base import Choice, ChoiceType, choice_check, db
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .clients import Client, NetworkMember
 from .providers import Provider
 from .users import User
@@ -34,7 +34,7 @@ meeting_network = _link("meeting_network_member", "network_member_id", "network_
 meeting_providers = _link("meeting_provider", "provider_id", "provider")
 
 
-class Meeting(db.Model):
+class Meeting(Versioned, db.Model):
     """Kohtumine: a dated meeting, who took part, the minutes and what follows from it."""
 
     __tablename__ = "meeting"

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, ChoiceType, choice_check, db
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .catalogue import ServiceComponent, Unit
 from .providers import Provider
 
@@ -25,7 +25,7 @@ class OfferStatus(Choice):
 _OPEN = (OfferStatus.ASKED.value, OfferStatus.RECEIVED.value)
 
 
-class Offer(db.Model):
+class Offer(Versioned, db.Model):
     """Pakkumine: a supplementary-support provider's offer for one support."""
 
     __tablename__ = "offer"

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, ChoiceType, choice_check, db
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .casework import dated_errors
 from .clients import Client, NetworkMember
 from .meetings import kept
@@ -37,7 +37,7 @@ class ActivityStatus(Choice):
 _OPEN_ACTIVITY = (ActivityStatus.PLANNED.value, ActivityStatus.IN_PROGRESS.value)
 
 
-class ActionPlan(db.Model):
+class ActionPlan(Versioned, db.Model):
     """Tegevusplaan (juhtumiplaan): what the client and their helpers will do, and by when."""
 
     __tablename__ = "action_plan"

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, ChoiceType, choice_check, db
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .catalogue import ServiceComponent
 from .providers import Provider, _taken
 
@@ -38,7 +38,7 @@ procurement_components = sa.Table(
 )
 
 
-class Procurement(db.Model):
+class Procurement(Versioned, db.Model):
     """Hange: a public procurement, by its public procurement register reference number."""
 
     __tablename__ = "procurement"

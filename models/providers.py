@@ -8,13 +8,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import codes
-from .base import db, trigram_index
+from .archive import Archivable
+from .base import Versioned, db, trigram_index
 
 #: The columns the provider list searches in (admin_app/views/providers.py).
 SEARCHED = ("name", "registry_code", "contact_person", "email")
 
 
-class Municipality(db.Model):
+class Municipality(Versioned, db.Model):
     """Omavalitsus: a municipality (reference data)."""
 
     __tablename__ = "municipality"
@@ -28,7 +29,7 @@ class Municipality(db.Model):
         return self.name
 
 
-class Provider(db.Model):
+class Provider(Archivable, Versioned, db.Model):
     """Teenuseosutaja: a service provider the municipality buys from."""
 
     __tablename__ = "provider"

@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, ChoiceType, choice_check, db
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .clients import Client, ClientStatus
 
 
@@ -21,7 +21,7 @@ class QolPoint(Choice):
 POINT_ORDER = list(QolPoint)
 
 
-class Instrument(db.Model):
+class Instrument(Versioned, db.Model):
     """Küsimustik: the questionnaire's items and scale are data, not code."""
 
     __tablename__ = "qol_instrument"
@@ -56,7 +56,7 @@ class InstrumentItem(db.Model):
         return f"{self.position}. {self.text}"
 
 
-class QolAnswerSet(db.Model):
+class QolAnswerSet(Versioned, db.Model):
     """Elukvaliteedi hinnang: one client's answers at one point; the score is computed from them."""
 
     __tablename__ = "qol_answer_set"

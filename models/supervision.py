@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, ChoiceType, choice_check, db
+from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .clients import Client
 from .meetings import kept
 from .providers import Provider
@@ -34,7 +34,7 @@ class ViolationStatus(Choice):
     NOT_REMEDIED = "not_remedied", _l("Not remedied")
 
 
-class Inspection(db.Model):
+class Inspection(Versioned, db.Model):
     """Kontroll: an inspection of a provider, and where it applies of one client's service."""
 
     __tablename__ = "inspection"

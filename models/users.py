@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_security import RoleMixin, UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, db
+from .base import Choice, Versioned, db
 
 
 class RoleName(Choice):
@@ -42,7 +42,7 @@ class Role(db.Model, RoleMixin):
             return self.name
 
 
-class User(db.Model, UserMixin):
+class User(Versioned, db.Model, UserMixin):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -151,7 +151,11 @@ class HomeView(SecuredMixin, AdminIndexView):
         attention = None
         if roles & {"admin", "head", "case_manager"}:
             figures["clients"] = dict(
-                db.session.execute(scoped(select(Client.status, func.count()), Client).group_by(Client.status)).all()
+                db.session.execute(
+                    scoped(select(Client.status, func.count()), Client)
+                    .where(Client.archived_on.is_(None))
+                    .group_by(Client.status)
+                ).all()
             )
             figures["active_url"] = self._clients_url()
             # The head (and the administrator) sees every client; a case manager, their own.
@@ -159,7 +163,9 @@ class HomeView(SecuredMixin, AdminIndexView):
             if "case_manager" in roles:
                 figures["my_active"] = db.session.scalar(
                     select(func.count()).where(
-                        Client.case_manager_id == current_user.id, Client.status == ClientStatus.ACTIVE
+                        Client.case_manager_id == current_user.id,
+                        Client.status == ClientStatus.ACTIVE,
+                        Client.archived_on.is_(None),
                     )
                 )
                 figures["my_active_url"] = self._clients_url(current_user)
@@ -167,7 +173,9 @@ class HomeView(SecuredMixin, AdminIndexView):
             attention["mine"] = mine
         if roles & {"admin", "head", "case_manager", "accountant"}:
             limit = date.today() + timedelta(days=current_app.config["CERTIFICATE_WARNING_DAYS"])
-            figures["providers"] = db.session.scalar(select(func.count(Provider.id)).where(Provider.active))
+            figures["providers"] = db.session.scalar(
+                select(func.count(Provider.id)).where(Provider.active, Provider.archived_on.is_(None))
+            )
             figures["certificates"] = db.session.scalar(
                 select(func.count(ProviderStaff.id)).where(ProviderStaff.certificate_valid_until <= limit)
             )

@@ -23,9 +23,11 @@ from models.base import ChoiceType
 
 from ..i18n import format_date, format_money
 from .access import ClientScopeMixin
+from .archive import hide_archived_choices
 from .export import ExportMixin
 from .fields import ModelConverter
 from .seen import SeenMixin
+from .versions import VersionCheck
 
 ALL_STAFF = ("admin", "head", "case_manager", "accountant")
 MANAGERS = ("admin", "head", "case_manager")
@@ -78,10 +80,11 @@ class SecuredMixin:
         abort(403)
 
 
-class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, ModelView):
+class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, VersionCheck, ModelView):
     """A register screen: list, search, filters, details, forms checked by the domain's rules.
     Least access (a case manager sees their own clients' records only) is ``ClientScopeMixin``'s;
-    who opened or exported a client's data is logged by ``SeenMixin``."""
+    who opened or exported a client's data is logged by ``SeenMixin``; a save over someone else's
+    newer one is refused by ``VersionCheck``."""
 
     read_roles = ALL_STAFF
     write_roles = MANAGERS
@@ -116,6 +119,7 @@ class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, Model
             from models import Client, db
 
             form.client.data = db.session.get(Client, client_id)
+        hide_archived_choices(form)
         return form
 
     def edit_form(self, obj=None):
@@ -130,6 +134,7 @@ class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, Model
                     choices = list(field.query if field.query is not None else field.query_factory())
                     if current not in choices:
                         field.query = [*choices, current]
+        hide_archived_choices(form)
         return form
 
     # Permissions are asked per request, so each user sees only the buttons they may use.

@@ -14,6 +14,7 @@ from models import Client, ClientStatus, NetworkMember, NetworkRole, Provider, R
 from models.base import db
 
 from ..i18n import format_date
+from .archive import ArchiveMixin
 from .base import RegisterView, badge
 from .fields import DateField, strip
 
@@ -84,7 +85,7 @@ class NetworkInline(InlineFormAdmin):
         super().__init__(model, **kwargs)
 
 
-class ClientView(RegisterView):
+class ClientView(ArchiveMixin, RegisterView):
     """Clients and pilot participants; health data stays with case managers and the head."""
 
     read_roles = ("head", "case_manager")

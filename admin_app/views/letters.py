@@ -17,6 +17,7 @@ from models.base import db
 from models.letters import extension_limit, letters_due, normal_deadline
 
 from ..i18n import format_date
+from .archive import ArchiveMixin
 from .base import RegisterView, signed_in_roles
 from .letter_files import LetterFiles
 from .letter_format import (
@@ -100,7 +101,7 @@ def answerers():
     )
 
 
-class LetterView(LetterFiles, RegisterView):
+class LetterView(ArchiveMixin, LetterFiles, RegisterView):
     """Kirjad: registered, assigned and answered within the legal deadlines."""
 
     read_roles = LETTER_ROLES

@@ -15,6 +15,7 @@ from models import Municipality, Provider, ProviderStaff, municipality_errors, p
 from models.base import db
 
 from ..i18n import format_date
+from .archive import ArchiveMixin
 from .base import MANAGERS, RegisterView, badge
 from .fields import DateField, strip
 
@@ -94,7 +95,7 @@ class StaffInline(InlineFormAdmin):
     form_overrides = {"certificate_valid_until": DateField}
 
 
-class ProviderView(RegisterView):
+class ProviderView(ArchiveMixin, RegisterView):
     """The provider register; case managers keep it up to date."""
 
     read_roles = ("head", "case_manager", "accountant")

@@ -276,8 +276,9 @@ def delete(client, list_url: str, pk: int):
 _HASHES: dict = {}
 
 
-def signed_in(app, client, role: str):
-    """``client`` signed in as a new user with ``role``, without the two argon2 rounds of the sign-in
+def signed_in(app, client, role: str, email: str | None = None):
+    """``client`` signed in as a new user with ``role`` (and ``email``, to have two of one role), without
+    the two argon2 rounds of the sign-in
     form (tests/admin_app/test_access.py and the browser tests cover signing in itself)."""
     from flask_security import hash_password
 
@@ -289,7 +290,7 @@ def signed_in(app, client, role: str):
         if PASSWORD not in _HASHES:
             _HASHES[PASSWORD] = hash_password(PASSWORD)
         user = user_datastore.create_user(
-            email=f"{role.replace('_', '-')}@test.ee",
+            email=email or f"{role.replace('_', '-')}@test.ee",
             password=_HASHES[PASSWORD],
             full_name=role.replace("_", " ").title(),
             roles=[role],
@@ -301,3 +302,16 @@ def signed_in(app, client, role: str):
         session["_user_id"] = uniquifier
         session["_fresh"] = True
     return client
+
+
+def archived_long_ago(app, model, *ids: int) -> None:
+    """Archive the records as long ago as the retention period, so that the administrator may delete them."""
+    from datetime import date
+
+    from dateutil.relativedelta import relativedelta
+
+    with app.app_context():
+        for pk in ids:
+            db.session.get(model, pk).archived_on = date.today() - relativedelta(years=app.config["RETENTION_YEARS"])
+        db.session.commit()
+        db.session.remove()

@@ -3,7 +3,8 @@ exactly the registers its work needs (providers, offers, procurements: managers 
 accountant read, managers write; components: all staff read, head writes; clients and every
 case-work register: head and case managers only; quality-of-life questionnaires: head and case
 managers read, head writes; municipalities: managers read, admin writes; users: admin only; letters: the
-head, case managers and the registrar, who sees nothing else)."""
+head, case managers and the registrar, who sees nothing else). Clients, providers and letters are archived,
+not deleted: only the administrator deletes one, once archived for the retention period."""
 
 import re
 from collections.abc import Callable
@@ -83,6 +84,8 @@ class Register:
     # ``editable``; otherwise it is only watched, to see that refused requests change nothing.
     inline: tuple[str, str, object]
     editable: bool = True
+    #: Archived rather than deleted: only the administrator deletes, after the retention period.
+    archived: bool = False
 
 
 def _role_id(name: str) -> int:
@@ -98,6 +101,7 @@ REGISTERS = [
         lambda: create_provider(),
         lambda: {"registry_code": codes.make_registry_code("10", 9001), "name": "Abi OÜ", "is_component": "y"},
         ("contact_person", "Mari Maasikas", "Mari Maasikas"),
+        archived=True,
     ),
     Register(
         "/admin/offers/",
@@ -152,6 +156,7 @@ REGISTERS = [
             "disability": "severe",
         },
         ("phone", "5551234", "5551234"),
+        archived=True,
     ),
     Register(
         "/admin/municipalities/",
@@ -327,6 +332,7 @@ REGISTERS = [
         },
         ("note", "Ka paberil", "Ka paberil"),
         editable=False,
+        archived=True,
     ),
 ]
 REGISTERS += [
@@ -642,14 +648,37 @@ def test_role_matrix(app, sign_in_as, url, role):
         assert updated.status_code != 200
         assert _stored(app, register, pk, column) == before_value
     rows = count(app, register.model)
-    deleted = client.post(url + "delete/", data={"id": pk, "csrf_token": token})
-    assert deleted.status_code == 302
+    if register.archived:
+        if role != "admin":
+            assert client.post(url + "delete/", data={"id": pk, "csrf_token": token}).status_code == 403
+            assert count(app, register.model) == rows
+            _archive_long_ago(app, register, pk)  # so that one is gone before the create below
+            with app.app_context():
+                db.session.delete(db.session.get(register.model, pk))
+                db.session.commit()
+        else:
+            client.post(url + "delete/", data={"id": pk, "csrf_token": token})
+            assert count(app, register.model) == rows, "deleted before it was archived"
+            _archive_long_ago(app, register, pk)
+    if not register.archived or role == "admin":
+        deleted = client.post(url + "delete/", data={"id": pk, "csrf_token": token})
+        assert deleted.status_code == 302
     assert count(app, register.model) == rows - 1
     assert f'href="{url}new/' in client.get(url).get_data(as_text=True)
     assert client.get(url + "new/").status_code == 200
     created = client.post(url + "new/", data={**_new_form(app, register), "csrf_token": token})
     assert created.status_code == 302, _form_errors(created) or created.get_data(as_text=True)
     assert count(app, register.model) == rows  # one deleted, one created
+
+
+def _archive_long_ago(app, register, pk) -> None:
+    """Archive the record as long ago as the retention period, so that it may be deleted."""
+    from dateutil.relativedelta import relativedelta
+
+    with app.app_context():
+        record = db.session.get(register.model, pk)
+        record.archived_on = date.today() - relativedelta(years=app.config["RETENTION_YEARS"])
+        db.session.commit()
 
 
 # --- menus -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Invoice, InvoiceKind, InvoiceStatus, Provider, db
-from tests.admin_app.helpers import TUPLE_CHOICES, alerts, page, signed_in
+from tests.admin_app.helpers import TUPLE_CHOICES, alerts, archived_long_ago, page, signed_in
 from tests.conftest import count, create_component, csrf_token, fetch
 from tests.deliveries import active_client, contracted_provider, create_delivery
 
@@ -161,6 +161,7 @@ def test_a_provider_on_an_invoice_is_not_deleted(app, client, month):
     generate(head)
     post(head, the_invoice(app).id, "confirm")
     admin = as_role(app, app.test_client(), "admin")
+    archived_long_ago(app, Provider, month["first"])  # only the invoice stands in the way
     response = admin.post(
         "/admin/providers/delete/",
         data={"id": month["first"], "csrf_token": csrf_token(admin, "/admin/providers/")},

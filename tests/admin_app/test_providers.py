@@ -8,6 +8,7 @@ from models import Offer, Provider, ProviderStaff
 from tests.admin_app.helpers import (
     ajax_update,
     alerts,
+    archived_long_ago,
     delete,
     filter_arg,
     in_order,
@@ -168,17 +169,19 @@ def test_list_edit_of_email_refuses_a_bad_address(app, manager):
 def test_delete_removes_provider_and_staff(app, manager):
     saved(post_form(manager, URL + "new/", NEW))
     provider = fetch(app, Provider)
+    archived_long_ago(app, Provider, provider.id)
 
-    delete(manager, URL, provider.id)
+    delete(signed_in(app, app.test_client(), "admin"), URL, provider.id)
 
     assert count(app, Provider) == 0 and count(app, ProviderStaff) == 0
 
 
 def test_delete_of_a_provider_with_offers_is_refused(app, manager):
     offer = make(app, create_offer)
+    archived_long_ago(app, Provider, offer.provider_id)
     before = snapshot(app, Provider, Offer)
 
-    html = delete(manager, URL, offer.provider_id).get_data(as_text=True)
+    html = delete(signed_in(app, app.test_client(), "admin"), URL, offer.provider_id).get_data(as_text=True)
 
     assert snapshot(app, Provider, Offer) == before
     assert not_saved_alert(app, html), alerts(html)
@@ -272,8 +275,10 @@ def test_delete_selected_removes_the_chosen_providers_only(app, manager):
     a = make(app, create_provider, name="Esimene OÜ")
     b = make(app, create_provider, name="Teine OÜ")
     kept = make(app, create_provider, name="Kolmas OÜ")
+    archived_long_ago(app, Provider, a.id, b.id, kept.id)
+    admin = signed_in(app, app.test_client(), "admin")
 
-    response = post_form(manager, URL + "action/", {"action": "delete", "rowid": [str(a.id), str(b.id)]}, form_url=URL)
+    response = post_form(admin, URL + "action/", {"action": "delete", "rowid": [str(a.id), str(b.id)]}, form_url=URL)
 
     assert response.status_code == 302
     assert count(app, Provider) == 1
