@@ -18,6 +18,9 @@ from models import db
 
 # Rows the migrations and start-up put in every database: they do not make it "hold data".
 REFERENCE_TABLES = {"alembic_version", "role", "qol_instrument", "qol_item"}
+#: The audit trail and access log record changes to the data, they are not data of their own: a
+#: database whose only rows are these (e.g. the roles made at start-up) holds nothing to lose.
+LOG_TABLES = {"audit_event", "access_event"}
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
 
@@ -31,7 +34,7 @@ def holds_data() -> bool:
     inspector = sa.inspect(db.engine)
     with db.engine.connect() as conn:
         for name in inspector.get_table_names():
-            if name in REFERENCE_TABLES:
+            if name in REFERENCE_TABLES or name in LOG_TABLES:
                 continue
             table = sa.table(name)
             if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():

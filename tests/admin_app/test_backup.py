@@ -4,7 +4,7 @@ on SQLite (online backup API) and PostgreSQL (pg_dump / pg_restore)."""
 import pytest
 import sqlalchemy as sa
 
-from models import Client, db, demo
+from models import Client, audit, db, demo
 from tests.conftest import KEEP, count, create_client
 
 
@@ -33,7 +33,7 @@ def _wipe() -> None:
     db.session.remove()
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete().where(*KEEP.get(table.name, ())))
+            audit.wipe(conn, table, *KEEP.get(table.name, ()))
 
 
 @pytest.fixture
