@@ -217,3 +217,13 @@ def client_errors(c: Client) -> dict[str, str]:
 
 def _icd10(code: str) -> bool:
     return re.fullmatch(r"[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?", code) is not None
+
+
+def taking_part(start, end):
+    """SQL condition: clients taking part at some time between ``start`` and ``end`` — entered by the
+    end and not left before the start (the reports count participants by it)."""
+    return sa.and_(
+        Client.entry_date.is_not(None),
+        Client.entry_date <= end,
+        sa.or_(Client.exit_date.is_(None), Client.exit_date >= start),
+    )

@@ -53,10 +53,16 @@ def _refuse(message) -> None:
     raise RuleViolation({"invoice": str(message)})
 
 
-def _payable(first: date):
-    """The deliveries SKA pays for in the month starting on ``first``: the pilot's participants'."""
+def payable(start: date, end: date):
+    """The deliveries SKA pays for between ``start`` and ``end``: the pilot's participants'.
+    The monthly invoice and the SKA pilot report both count by this one rule."""
     pilot = sa.select(Client.id).where(Client.target_group == TargetGroup.PILOT)
-    return sa.and_(D.delivered_on.between(first, month_end(first)), D.client_id.in_(pilot))
+    return sa.and_(D.delivered_on.between(start, end), D.client_id.in_(pilot))
+
+
+def _payable(first: date):
+    """The deliveries SKA pays for in the month starting on ``first``."""
+    return payable(first, month_end(first))
 
 
 def generate_invoice(month: date, by: User | None = None) -> Invoice:

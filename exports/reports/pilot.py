@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from models import Area, Client, ExitReason, Material, MaterialKind, Provider, ServiceComponent, TargetGroup, db
 from models.deliveries import ServiceDelivery as D
+from models.invoicing import payable
 
 from . import Chart, Column, Kind, Report, Table, register
 
@@ -68,9 +69,8 @@ def _left(start, end) -> Table:
 
 
 def _delivered(start, end):
-    """Deliveries of the period that SKA pays for: the pilot's participants'."""
-    pilot = sa.select(Client.id).where(Client.target_group == TargetGroup.PILOT)
-    return sa.and_(D.delivered_on.between(start, end), D.client_id.in_(pilot))
+    """Deliveries of the period that SKA pays for (the invoice's own rule)."""
+    return payable(start, end)
 
 
 def _services_by_component(start, end) -> Table:

@@ -20,6 +20,7 @@ from models import (
     TargetGroup,
     db,
 )
+from models.clients import taking_part
 
 from . import Chart, Column, Kind, Report, Table, register
 
@@ -32,15 +33,6 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February in a year that has none
         return day.replace(year=day.year - years, day=28)
-
-
-def participants(start, end):
-    """Clients taking part at some time in the period: entered by its end, not left before its start."""
-    return sa.and_(
-        Client.entry_date.is_not(None),
-        Client.entry_date <= end,
-        sa.or_(Client.exit_date.is_(None), Client.exit_date >= start),
-    )
 
 
 def age_band_labels() -> list[str]:
@@ -60,10 +52,10 @@ def _counts(column, *where) -> dict:
 
 
 def _target_groups(start, end) -> Table:
-    taking_part = _counts(Client.target_group, participants(start, end))
+    in_period = _counts(Client.target_group, taking_part(start, end))
     entered = _counts(Client.target_group, Client.entry_date.between(start, end))
     left = _counts(Client.target_group, Client.exit_date.between(start, end))
-    rows = [[str(g), taking_part.get(g, 0), entered.get(g, 0), left.get(g, 0)] for g in TargetGroup]
+    rows = [[str(g), in_period.get(g, 0), entered.get(g, 0), left.get(g, 0)] for g in TargetGroup]
     rows.append([gettext("All"), *(sum(r[i] for r in rows) for i in (1, 2, 3))])
     return Table(
         gettext("Participants by target group"),
@@ -81,7 +73,7 @@ def _target_groups(start, end) -> Table:
 def _age_bands(start, end) -> Table:
     limits = [years_before(end, low) for low in AGE_BANDS[1:]]
     band = sa.case(*((Client.birth_date > limit, n) for n, limit in enumerate(limits)), else_=len(limits))
-    found = _counts(band, participants(start, end))
+    found = _counts(band, taking_part(start, end))
     labels = age_band_labels()
     return Table(
         gettext("Participants by age on %(day)s", day=f"{end:%d.%m.%Y}"),
