@@ -20,7 +20,6 @@ from flask_admin.tools import rec_getattr
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import ColumnProperty, InstrumentedAttribute, RelationshipProperty
 from sqlalchemy.orm.interfaces import MANYTOONE
 
@@ -245,11 +244,10 @@ class ExportMixin:
         if projection is not None:
             yield from self._projected_rows(query, *projection)
             return
-        try:
-            results = query.yield_per(CHUNK_ROWS)
-            iterator = iter(results)
-        except InvalidRequestError:  # joined eager loading of a collection cannot be chunked
-            iterator = iter(query.all())
+        # Always in chunks: a view whose query eager-loads a collection by a join (which cannot be
+        # chunked) fails here loudly, in test_every_register_exports_what_its_list_holds, instead of
+        # quietly holding every row in memory. Load collections with selectinload.
+        iterator = iter(query.yield_per(CHUNK_ROWS))
         getters = [self.export_getter(name) for name in names]
         labels: dict = {}  # a choice's label is translated once per export, not once per cell
         plain_types = PLAIN_TYPES
