@@ -78,6 +78,7 @@ def generate_invoice(month: date, by: User | None = None) -> Invoice:
             _refuse(_l("%(month)s is already invoiced (%(number)s).", month=label, number=invoice.number))
         if first > month_start(date.today()):
             _refuse(_l("%(month)s has not begun; it cannot be invoiced yet.", month=label))
+        regenerating = invoice is not None
         if invoice is None:
             invoice = Invoice(kind=InvoiceKind.INVOICE, month=first)
             record(invoice, InvoiceStatus.DRAFT, by, note="generated")
@@ -92,49 +93,71 @@ def generate_invoice(month: date, by: User | None = None) -> Invoice:
                     )
                 )
         else:
-            # Regenerating: free the deliveries of the old draft and drop its lines.
+            record(invoice, InvoiceStatus.DRAFT, by, note="regenerated")
+            # Regenerating: free only the deliveries that left the month's payable set (moved to
+            # another month, or their client left the pilot); those still payable stay picked.
             db.session.execute(
-                sa.update(D).where(D.invoice_id == invoice.id).values(invoice_id=None, line_id=None),
+                sa.update(D).where(D.invoice_id == invoice.id, sa.not_(_payable(first))).values(invoice_id=None),
                 execution_options={"synchronize_session": False},
             )
-            db.session.execute(sa.delete(L).where(L.invoice_id == invoice.id))
-            record(invoice, InvoiceStatus.DRAFT, by, note="regenerated")
-        picked = db.session.execute(
+        # Pick every payable delivery of the month not yet on an invoice: each is written once.
+        db.session.execute(
             sa.update(D).where(_payable(first), D.invoice_id.is_(None)).values(invoice_id=invoice.id),
             execution_options={"synchronize_session": False},
-        ).rowcount
-        if not picked:
+        )
+        if not db.session.scalar(sa.select(sa.literal(1)).where(D.invoice_id == invoice.id).limit(1)):
             _refuse(_l("There are no payable deliveries in %(month)s that are not yet invoiced.", month=label))
-        keys = [getattr(D, k) for k in LINE_KEYS]
-        db.session.execute(
-            sa.insert(L).from_select(
-                ["invoice_id", *LINE_KEYS, "quantity", "amount", "delivery_count"],
-                sa.select(
-                    sa.literal(invoice.id, sa.Integer),
-                    *keys,
-                    sa.func.sum(D.quantity),
-                    sa.func.sum(D.amount),
-                    sa.func.count(D.id),
-                )
-                .where(D.invoice_id == invoice.id)
-                .group_by(*keys),
-            )
-        )
-        # UPDATE … FROM: one join of deliveries and lines (a correlated subquery per delivery took
-        # seconds for a month of 80,000 deliveries).
-        db.session.execute(
-            sa.update(D)
-            .where(
-                D.invoice_id == invoice.id,
-                L.invoice_id == invoice.id,
-                *[getattr(L, k) == getattr(D, k) for k in LINE_KEYS],
-            )
-            .values(line_id=L.id),
-            execution_options={"synchronize_session": False},
-        )
+        _write_lines(invoice.id, regenerating=regenerating)
         _update_total(invoice)
     db.session.expire_all()
     return invoice
+
+
+def _grouped(invoice_id: int):
+    """The lines ``invoice_id``'s deliveries make: one per client, provider, component, mode and price."""
+    keys = [getattr(D, k) for k in LINE_KEYS]
+    return (
+        sa.select(
+            *keys,
+            sa.func.sum(D.quantity).label("quantity"),
+            sa.func.sum(D.amount).label("amount"),
+            sa.func.count(D.id).label("delivery_count"),
+        )
+        .where(D.invoice_id == invoice_id)
+        .group_by(*keys)
+        .subquery("grouped")
+    )
+
+
+def _write_lines(invoice_id: int, regenerating: bool) -> None:
+    """Make the draft's lines equal to the grouped deliveries, writing only what differs: delete
+    the lines no group matches any more (key, quantity, amount and count alike), then insert the
+    groups no line has. A first generation only inserts; regenerating an unchanged month writes
+    nothing."""
+    grouped = _grouped(invoice_id)
+    columns = [*LINE_KEYS, "quantity", "amount", "delivery_count"]
+    new = sa.select(sa.literal(invoice_id, sa.Integer), *[grouped.c[k] for k in columns])
+    if regenerating:
+        _delete_changed_lines(invoice_id)
+        same_key = [getattr(L, k) == grouped.c[k] for k in LINE_KEYS]
+        new = new.where(~sa.exists(sa.select(L.id).where(L.invoice_id == invoice_id, *same_key)))
+    db.session.execute(sa.insert(L).from_select(["invoice_id", *columns], new))
+
+
+def _delete_changed_lines(invoice_id: int) -> None:
+    """Delete the draft's lines that no group of its deliveries matches any more."""
+    grouped = _grouped(invoice_id)
+    same = sa.and_(*[getattr(L, k) == grouped.c[k] for k in (*LINE_KEYS, "quantity", "amount", "delivery_count")])
+    kept = sa.select(L.id).join(grouped, same).where(L.invoice_id == invoice_id)
+    db.session.execute(
+        sa.delete(L).where(L.invoice_id == invoice_id, L.id.not_in(kept)),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def line_count(invoice: Invoice) -> int:
+    """How many lines ``invoice`` has, counted by the database (an invoice can have 80,000)."""
+    return db.session.scalar(sa.select(sa.func.count(L.id)).where(L.invoice_id == invoice.id))
 
 
 def _update_total(invoice: Invoice) -> None:

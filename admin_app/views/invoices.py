@@ -27,7 +27,7 @@ from models import (
     mark_sent,
 )
 from models.base import db
-from models.invoicing import net_total, stale, totals_by
+from models.invoicing import line_count, net_total, stale, totals_by
 
 from .access import limited_user_id, scoped
 from .base import RegisterView, badge, signed_in_roles
@@ -145,7 +145,7 @@ class InvoiceView(RegisterView):
                         gettext(
                             "Draft invoice for %(month)s made: %(lines)s lines, %(total)s €.",
                             month=f"{month:%m.%Y}",
-                            lines=len(invoice.lines),
+                            lines=line_count(invoice),
                             total=invoice.total,
                         ),
                         "success",

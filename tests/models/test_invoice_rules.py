@@ -25,6 +25,8 @@ from models import (
     price_for,
     reference_number,
 )
+from models.audit import AuditEvent
+from models.base import db
 from models.deliveries import line_amount
 from models.invoices import valid_reference_number
 from tests.conftest import create_client, create_component, create_offer, create_provider
@@ -174,6 +176,64 @@ def test_regeneration_is_idempotent_and_picks_up_changes(ctx):
     regenerated = generate_invoice(MONTH)
     assert regenerated.total == Decimal("30.00") and len(regenerated.lines) == 1
     assert regenerated.lines[0].quantity == Decimal("3.00")
+
+
+def test_regeneration_drops_what_left_the_month_and_rewrites_only_changed_lines(ctx):
+    provider, component, client = setting(price="10.00")
+    leaves, changes, stays = active_client(), active_client(), active_client()
+    make = dict(provider=provider, component=component)
+    create_delivery(**make, client=leaves, quantity="2")
+    changed = create_delivery(**make, client=changes, quantity="1")
+    kept = create_delivery(**make, client=client, quantity="3", day=date(2026, 9, 3))
+    moved = create_delivery(**make, client=client, quantity="1", day=date(2026, 9, 4))
+    create_delivery(**make, client=stays, quantity="5")
+    draft = generate_invoice(MONTH)
+    ids = {line.client_id: line.id for line in draft.lines}
+    assert draft.total == Decimal("120.00")
+
+    leaves.target_group = "youth"  # left the pilot: SKA no longer pays for them
+    changed.quantity = Decimal("4")
+    moved.delivered_on = date(2026, 8, 31)
+    for delivery in (changed, moved):
+        assert delivery_errors(delivery) == {}
+    ctx.session.commit()
+    draft = generate_invoice(MONTH)
+
+    lines = {line.client_id: (line.quantity, line.amount, line.delivery_count) for line in draft.lines}
+    assert lines == {
+        changes.id: (Decimal("4.00"), Decimal("40.00"), 1),
+        client.id: (Decimal("3.00"), Decimal("30.00"), 1),
+        stays.id: (Decimal("5.00"), Decimal("50.00"), 1),
+    }
+    assert draft.total == Decimal("120.00")
+    # The line nothing touched is the same row; the changed ones were written again.
+    now = {line.client_id: line.id for line in draft.lines}
+    assert now[stays.id] == ids[stays.id] and now[changes.id] != ids[changes.id] and now[client.id] != ids[client.id]
+    on_it = ctx.session.scalars(sa.select(ServiceDelivery.id).where(ServiceDelivery.invoice_id == draft.id))
+    assert sorted(on_it) == sorted([changed.id, kept.id, draft_delivery(stays)])
+    assert ctx.session.get(ServiceDelivery, moved.id).invoice_id is None
+    confirm_invoice(draft, today=CONFIRMED_ON)  # not stale: the draft is what the deliveries say
+
+
+def draft_delivery(client) -> int:
+    return db.session.scalar(sa.select(ServiceDelivery.id).where(ServiceDelivery.client_id == client.id))
+
+
+def test_generation_is_in_the_audit_trail_one_entry_per_statement(ctx):
+    provider, component, client = setting(price="10.00")
+    for day in (1, 2, 3):
+        create_delivery(provider=provider, component=component, client=client, day=date(2026, 9, day))
+    before = ctx.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
+    draft = generate_invoice(MONTH)
+    events = ctx.session.scalars(sa.select(AuditEvent).where(AuditEvent.id > before).order_by(AuditEvent.id)).all()
+    by_table = {(e.table_name, e.action) for e in events}
+    assert {("invoice", "create"), ("invoice_event", "create")} <= by_table
+    picked = [e for e in events if e.table_name == "service_delivery"]
+    lines = [e for e in events if e.table_name == "invoice_line"]
+    assert [e.action for e in picked] == ["update"] and [e.action for e in lines] == ["create"]
+    assert picked[0].changes["statement"].startswith("UPDATE service_delivery SET invoice_id")
+    assert lines[0].changes["statement"].startswith("INSERT INTO invoice_line")
+    assert draft.id in lines[0].changes["parameters"].values()
 
 
 def test_a_month_without_deliveries_gives_no_invoice(ctx):
