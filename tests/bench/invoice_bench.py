@@ -10,12 +10,13 @@ deleted, then ``VACUUM ANALYZE`` as autovacuum would), then times ``generate_inv
 * ``first``: the month's first generation;
 * ``again``: regenerating it at once, nothing changed;
 * ``changed``: regenerating it after 1,000 of its deliveries had their quantity changed and 1,000
-  deliveries of the month were moved to the month before (they must leave the draft).
+  deliveries of the month were moved to the month before (they must leave the draft);
+* ``confirm``: confirming that draft (then put back to a draft by plain SQL: number given back).
 
 Prints the median and the range of each, the deliveries and lines of the invoice, and checks that
 the draft's lines sum to its deliveries to the cent. ``--explain`` prints ``EXPLAIN (ANALYZE,
 BUFFERS)`` (PostgreSQL; replayed in a transaction that is rolled back) or ``EXPLAIN QUERY PLAN``
-(SQLite) of the statements a first generation and a regeneration run. The discarded draft stays
+(SQLite) of the statements a first generation, a regeneration and a confirmation run. The discarded draft stays
 in the audit trail, which is append-only; the benchmark's own resets go round it (plain SQL).
 """
 
@@ -34,6 +35,16 @@ from sqlalchemy import event
 TARGET_S = 3
 CHANGED = 1_000
 SKIPPED = ("audit_event", "invoice_event", "invoice_counter")
+#: The deliveries a draft of month :m (ending :e) bills: linked to it (the design before drafts
+#: stopped linking them), or payable (a pilot participant's) and on no invoice.
+DRAFTED = (
+    "delivered_on BETWEEN :m AND :e AND (invoice_id = :i OR invoice_id IS NULL "
+    "AND client_id IN (SELECT id FROM client WHERE target_group = 'pilot'))"
+)
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _app(database: str):
@@ -74,25 +85,27 @@ def _vacuum(engine) -> None:
             conn.execute(sa.text(f"{'VACUUM ANALYZE' if postgresql else 'ANALYZE'} {table}"))
 
 
-def _change(conn, month: date, invoice_id: int) -> None:
-    """Change the quantity of 1,000 of the draft's deliveries; move 1,000 others to the month before."""
-    picked = conn.scalars(
-        sa.text("SELECT id FROM service_delivery WHERE invoice_id = :i AND period_end IS NULL ORDER BY id LIMIT :n"),
-        {"i": invoice_id, "n": 2 * CHANGED},
+def _sample(conn, month: date, invoice_id: int) -> list[int]:
+    """2,000 of the draft's deliveries (single days, so that any may move to another month)."""
+    return conn.scalars(
+        sa.text(f"SELECT id FROM service_delivery WHERE {DRAFTED} AND period_end IS NULL ORDER BY id LIMIT :n"),  # nosec B608
+        {"i": invoice_id, "n": 2 * CHANGED, "m": month, "e": _month_end(month)},
     ).all()
-    more, moved = picked[:CHANGED], picked[CHANGED:]
+
+
+def _change(conn, month: date, changed: list[int], moved: list[int]) -> None:
+    """Raise the quantity of ``changed`` by one; move ``moved`` to the last day of the month before."""
     conn.execute(
         sa.text("UPDATE service_delivery SET quantity = quantity + 1, amount = amount + unit_price WHERE id = :d"),
-        [{"d": d} for d in more],
+        [{"d": d} for d in changed],
     )
-    before = month - timedelta(days=1)
     conn.execute(
         sa.text("UPDATE service_delivery SET delivered_on = :day WHERE id = :d"),
-        [{"d": d, "day": before} for d in moved],
+        [{"d": d, "day": month - timedelta(days=1)} for d in moved],
     )
 
 
-def _undo_change(conn, month: date, invoice_id: int, changed: list[int], moved: list[int]) -> None:
+def _undo_change(conn, month: date, changed: list[int], moved: list[int]) -> None:
     conn.execute(
         sa.text("UPDATE service_delivery SET quantity = quantity - 1, amount = amount - unit_price WHERE id = :d"),
         [{"d": d} for d in changed],
@@ -103,17 +116,19 @@ def _undo_change(conn, month: date, invoice_id: int, changed: list[int], moved: 
     )
 
 
-def _counts(conn, invoice_id: int) -> tuple[int, int, bool]:
+def _counts(conn, month: date, invoice_id: int) -> tuple[int, int, bool]:
+    """The draft's deliveries and lines, and whether the lines sum to the deliveries to the cent."""
+    params = {"i": invoice_id, "m": month, "e": _month_end(month)}
     deliveries, delivered = conn.execute(
-        sa.text("SELECT count(*), coalesce(sum(amount), 0) FROM service_delivery WHERE invoice_id = :i"),
-        {"i": invoice_id},
+        sa.text(f"SELECT count(*), coalesce(sum(amount), 0) FROM service_delivery WHERE {DRAFTED}"),  # nosec B608
+        params,
     ).one()
     lines, billed, counted = conn.execute(
         sa.text(
             "SELECT count(*), coalesce(sum(amount), 0), coalesce(sum(delivery_count), 0) "
             "FROM invoice_line WHERE invoice_id = :i"
         ),
-        {"i": invoice_id},
+        params,
     ).one()
     return deliveries, lines, str(delivered) == str(billed) and counted == deliveries
 
@@ -137,11 +152,52 @@ def _timed(engine, month: date, capture: list | None = None) -> tuple[float, int
     return elapsed, invoice_id
 
 
+def _time_confirmation(engine, invoice_id: int, capture: list | None = None) -> float:
+    from models import Invoice, db
+    from models.invoicing import confirm_invoice
+
+    def _record(conn, cursor, statement, parameters, context, executemany):
+        capture.append((statement, parameters))
+
+    invoice = db.session.get(Invoice, invoice_id)
+    if capture is not None:
+        event.listen(engine, "before_cursor_execute", _record)
+    start = time.perf_counter()
+    confirm_invoice(invoice)
+    elapsed = time.perf_counter() - start
+    if capture is not None:
+        event.remove(engine, "before_cursor_execute", _record)
+    db.session.remove()
+    return elapsed
+
+
+def _linked(conn, invoice_id: int) -> int:
+    return conn.scalar(sa.text("SELECT count(*) FROM service_delivery WHERE invoice_id = :i"), {"i": invoice_id})
+
+
+def _unconfirm(conn, invoice_id: int) -> None:
+    """Back to a draft (the benchmark's own database only): number given back, deliveries unlinked
+    unless the design links them to drafts too."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("service_delivery")}
+    if "line_id" not in columns:
+        conn.execute(sa.text("UPDATE service_delivery SET invoice_id = NULL WHERE invoice_id = :i"), {"i": invoice_id})
+    year = conn.scalar(sa.text("SELECT year FROM invoice WHERE id = :i"), {"i": invoice_id})
+    conn.execute(sa.text("UPDATE invoice_counter SET last_number = last_number - 1 WHERE year = :y"), {"y": year})
+    conn.execute(
+        sa.text(
+            "UPDATE invoice SET status = 'draft', number = NULL, year = NULL, sequence = NULL, "
+            "reference_number = NULL, issued_on = NULL, due_on = NULL WHERE id = :i"
+        ),
+        {"i": invoice_id},
+    )
+    conn.execute(sa.text("DELETE FROM invoice_event WHERE invoice_id = :i AND status = 'confirmed'"), {"i": invoice_id})
+
+
 def run(app, month: date, runs: int, explain: bool) -> None:
     from models import db
 
     engine = db.engine
-    timings: dict[str, list[float]] = {"first": [], "again": [], "changed": []}
+    timings: dict[str, list[float]] = {"first": [], "again": [], "changed": [], "confirm": []}
     figures = {}
     for n in range(runs):
         with engine.begin() as conn:
@@ -150,33 +206,31 @@ def run(app, month: date, runs: int, explain: bool) -> None:
         elapsed, invoice_id = _timed(engine, month)
         timings["first"].append(elapsed)
         with engine.connect() as conn:
-            figures["first"] = _counts(conn, invoice_id)
+            figures["first"] = _counts(conn, month, invoice_id)
         elapsed, _ = _timed(engine, month)
         timings["again"].append(elapsed)
         with engine.connect() as conn:
-            figures["again"] = _counts(conn, invoice_id)
+            figures["again"] = _counts(conn, month, invoice_id)
         with engine.begin() as conn:
-            picked = conn.scalars(
-                sa.text(
-                    "SELECT id FROM service_delivery WHERE invoice_id = :i AND period_end IS NULL ORDER BY id LIMIT :n"
-                ),
-                {"i": invoice_id, "n": 2 * CHANGED},
-            ).all()
-            _change(conn, month, invoice_id)
+            picked = _sample(conn, month, invoice_id)
+            _change(conn, month, picked[:CHANGED], picked[CHANGED:])
         elapsed, _ = _timed(engine, month)
         timings["changed"].append(elapsed)
         with engine.connect() as conn:
-            figures["changed"] = _counts(conn, invoice_id)
+            figures["changed"] = _counts(conn, month, invoice_id)
             gone = conn.scalar(
                 sa.text("SELECT count(*) FROM service_delivery WHERE invoice_id = :i AND delivered_on < :m"),
                 {"i": invoice_id, "m": month},
             )
         assert gone == 0, "a delivery moved out of the month stayed on the draft"
+        timings["confirm"].append(_time_confirmation(engine, invoice_id))
         with engine.begin() as conn:
-            _undo_change(conn, month, invoice_id, picked[:CHANGED], picked[CHANGED:])
+            figures["confirm"] = (_linked(conn, invoice_id), figures["changed"][1], True)
+            _unconfirm(conn, invoice_id)
+            _undo_change(conn, month, picked[:CHANGED], picked[CHANGED:])
         print(
             f"  run {n + 1}: first {timings['first'][-1]:.2f} s, again {timings['again'][-1]:.2f} s, "
-            f"changed {timings['changed'][-1]:.2f} s",
+            f"changed {timings['changed'][-1]:.2f} s, confirm {timings['confirm'][-1]:.2f} s",
             file=sys.stderr,
             flush=True,
         )
@@ -184,12 +238,15 @@ def run(app, month: date, runs: int, explain: bool) -> None:
         _explain_generation(engine, month)
     with engine.begin() as conn:
         _discard(conn, month)
+    if not runs:
+        return
     print(f"\n{engine.dialect.name}: invoice {month:%m.%Y}, {runs} runs, {os.cpu_count()} CPU cores")
     print(f"{'generation':46} {'median s':>9} {'min s':>7} {'max s':>7} {'deliveries':>11} {'lines':>7}  sums")
     labels = {
         "first": "first generation",
         "again": "regeneration, nothing changed",
         "changed": f"regeneration, {CHANGED:,} changed + {CHANGED:,} moved out",
+        "confirm": "confirmation (links the deliveries)",
     }
     for key, label in labels.items():
         values = timings[key]
@@ -212,17 +269,22 @@ def _writes(statements):
 
 
 def _explain_generation(engine, month: date) -> None:
-    """Capture the statements of a first generation and of a regeneration, then replay each under
-    EXPLAIN from the state it ran in: the regeneration's on the complete draft, the first
+    """Capture the statements of a first generation, a regeneration and a confirmation, then replay
+    each under EXPLAIN from the state it ran in: the regeneration's and the confirmation's on the
+    complete draft, the first
     generation's after the draft's deliveries were freed and its lines deleted (committed, so
     that the replayed statements find rows no earlier statement of their transaction wrote)."""
     with engine.begin() as conn:
         _discard(conn, month)
     _vacuum(engine)
-    first_sql, again_sql = [], []
+    first_sql, again_sql, confirm_sql = [], [], []
     _, invoice_id = _timed(engine, month, first_sql)
     _timed(engine, month, again_sql)
+    _time_confirmation(engine, invoice_id, confirm_sql)
+    with engine.begin() as conn:
+        _unconfirm(conn, invoice_id)
     _explain(engine, "regeneration, nothing changed", again_sql)
+    _explain(engine, "confirmation", confirm_sql)
     with engine.begin() as conn:
         _free(conn, invoice_id)
         conn.execute(sa.text("DELETE FROM invoice_line WHERE invoice_id = :i"), {"i": invoice_id})
@@ -248,7 +310,7 @@ def _explain(engine, title: str, statements) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", help="SQLAlchemy URL (default: the list benchmark's SQLite file under /tmp)")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs (0: only --explain)")
     parser.add_argument("--month", help="YYYY-MM (default: the month of the latest delivery)")
     parser.add_argument("--explain", action="store_true", help="print the plans of the generation's statements")
     args = parser.parse_args(argv)

@@ -26,9 +26,9 @@ from models import (
     reference_number,
 )
 from models.audit import AuditEvent
-from models.base import db
 from models.deliveries import line_amount
 from models.invoices import valid_reference_number
+from models.invoicing import stale
 from tests.conftest import create_client, create_component, create_offer, create_provider
 from tests.deliveries import MONTH, active_client, contracted_provider, create_delivery, setting
 
@@ -158,6 +158,11 @@ def test_generation_picks_exactly_the_months_uninvoiced_payable_deliveries(ctx):
         (other.id, Decimal("3.00"), Decimal("30.00"), 1),
     }
     assert invoice.total == Decimal("65.00")
+    # A draft writes only its lines; confirming it links exactly the deliveries they bill.
+    assert not ctx.session.scalar(
+        sa.select(sa.func.count(ServiceDelivery.id)).where(ServiceDelivery.invoice_id.is_not(None))
+    )
+    confirm_invoice(invoice, today=CONFIRMED_ON)
     on_it = ctx.session.scalars(sa.select(ServiceDelivery.delivered_on).where(ServiceDelivery.invoice_id == invoice.id))
     assert sorted(on_it) == [date(2026, 9, 1), date(2026, 9, 15), date(2026, 9, 30)]
 
@@ -209,14 +214,37 @@ def test_regeneration_drops_what_left_the_month_and_rewrites_only_changed_lines(
     # The line nothing touched is the same row; the changed ones were written again.
     now = {line.client_id: line.id for line in draft.lines}
     assert now[stays.id] == ids[stays.id] and now[changes.id] != ids[changes.id] and now[client.id] != ids[client.id]
-    on_it = ctx.session.scalars(sa.select(ServiceDelivery.id).where(ServiceDelivery.invoice_id == draft.id))
-    assert sorted(on_it) == sorted([changed.id, kept.id, draft_delivery(stays)])
-    assert ctx.session.get(ServiceDelivery, moved.id).invoice_id is None
     confirm_invoice(draft, today=CONFIRMED_ON)  # not stale: the draft is what the deliveries say
+    on_it = ctx.session.scalars(sa.select(ServiceDelivery.id).where(ServiceDelivery.invoice_id == draft.id))
+    stayed = ctx.session.scalar(sa.select(ServiceDelivery.id).where(ServiceDelivery.client_id == stays.id))
+    assert sorted(on_it) == sorted([changed.id, kept.id, stayed])
+    assert ctx.session.get(ServiceDelivery, moved.id).invoice_id is None
 
 
-def draft_delivery(client) -> int:
-    return db.session.scalar(sa.select(ServiceDelivery.id).where(ServiceDelivery.client_id == client.id))
+def test_confirmation_refuses_a_draft_whose_deliveries_changed_even_when_the_total_did_not(ctx):
+    provider, component, client = setting(price="10.00")
+    other = active_client()
+    two = create_delivery(provider=provider, component=component, client=client, quantity="2")
+    three = create_delivery(provider=provider, component=component, client=other, quantity="3")
+    draft = generate_invoice(MONTH)
+    # The same count and the same total, but each client's line is now wrong.
+    two.quantity, three.quantity = Decimal("3"), Decimal("2")
+    for delivery in (two, three):
+        assert delivery_errors(delivery) == {}
+    ctx.session.commit()
+    assert stale(draft)
+    with pytest.raises(RuleViolation, match="generate it again"):
+        confirm_invoice(draft, today=CONFIRMED_ON)
+    ctx.session.expire_all()
+    assert ctx.session.get(Invoice, draft.id).status == InvoiceStatus.DRAFT
+    assert ctx.session.get(ServiceDelivery, two.id).invoice_id is None  # the rollback unlinked them
+    draft = generate_invoice(MONTH)
+    assert not stale(draft)
+    assert {line.client_id: line.quantity for line in draft.lines} == {
+        client.id: Decimal("3.00"),
+        other.id: Decimal("2.00"),
+    }
+    assert confirm_invoice(draft, today=CONFIRMED_ON).number == "2026-0001"
 
 
 def test_generation_is_in_the_audit_trail_one_entry_per_statement(ctx):
@@ -228,12 +256,19 @@ def test_generation_is_in_the_audit_trail_one_entry_per_statement(ctx):
     events = ctx.session.scalars(sa.select(AuditEvent).where(AuditEvent.id > before).order_by(AuditEvent.id)).all()
     by_table = {(e.table_name, e.action) for e in events}
     assert {("invoice", "create"), ("invoice_event", "create")} <= by_table
-    picked = [e for e in events if e.table_name == "service_delivery"]
     lines = [e for e in events if e.table_name == "invoice_line"]
-    assert [e.action for e in picked] == ["update"] and [e.action for e in lines] == ["create"]
-    assert picked[0].changes["statement"].startswith("UPDATE service_delivery SET invoice_id")
+    assert [e.action for e in lines] == ["create"] and "service_delivery" not in {e.table_name for e in events}
     assert lines[0].changes["statement"].startswith("INSERT INTO invoice_line")
     assert draft.id in lines[0].changes["parameters"].values()
+    # Confirming links the deliveries: one entry for the statement, naming the invoice.
+    before = max(e.id for e in events)
+    confirm_invoice(draft, today=CONFIRMED_ON)
+    linked = ctx.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.id > before, AuditEvent.table_name == "service_delivery")
+    ).all()
+    assert [e.action for e in linked] == ["update"]
+    assert linked[0].changes["statement"].startswith("UPDATE service_delivery SET invoice_id")
+    assert draft.id in linked[0].changes["parameters"].values()
 
 
 def test_a_month_without_deliveries_gives_no_invoice(ctx):

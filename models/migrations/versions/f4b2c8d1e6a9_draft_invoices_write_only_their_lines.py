@@ -1,8 +1,14 @@
-"""invoice generation writes each delivery once: drop service_delivery.line_id
+"""draft invoices write only their lines: drop service_delivery.line_id, unlink drafts' deliveries
 
-A delivery's line is the invoice's line of the same client, provider, component, mode and unit
-price; the column that repeated it was written for every delivery of every generated invoice (a
-second write of 80,000 wide rows, each updating every index of the table) and read by nothing.
+A draft invoice no longer links the deliveries it bills: its lines are the grouped payable
+deliveries of its month not yet on an invoice, and the deliveries are linked (``invoice_id``) when
+it is confirmed. Deliveries linked to a draft by the earlier code are unlinked here (the draft's
+lines stay as they were). ``service_delivery.line_id`` repeated what the line's key already says
+(client, provider, component, mode, unit price), was read by nothing, and cost a second write of
+every delivery on an invoice: it is dropped.
+
+Downgrading links invoiced deliveries to their lines again; the earlier code finds a draft's
+deliveries unlinked, calls the draft stale and asks for it to be generated again.
 
 Revision ID: f4b2c8d1e6a9
 Revises: 5e40d6d1201e
@@ -23,6 +29,12 @@ LINE_KEY = ("client_id", "provider_id", "component_id", "mode", "unit_price")
 
 
 def upgrade():
+    op.execute(
+        sa.text(
+            "UPDATE service_delivery SET invoice_id = NULL "
+            "WHERE invoice_id IN (SELECT id FROM invoice WHERE status = 'draft')"
+        )
+    )
     with op.batch_alter_table("service_delivery", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_service_delivery_line_id"))
         batch_op.drop_constraint(batch_op.f("fk_service_delivery_line_id_invoice_line"), type_="foreignkey")
