@@ -5,7 +5,8 @@ deliveries of its month not yet on an invoice, and the deliveries are linked (``
 it is confirmed. Deliveries linked to a draft by the earlier code are unlinked here (the draft's
 lines stay as they were). ``service_delivery.line_id`` repeated what the line's key already says
 (client, provider, component, mode, unit price), was read by nothing, and cost a second write of
-every delivery on an invoice: it is dropped.
+every delivery on an invoice: it is dropped, and so is ``ix_invoice_line_invoice_id``, which
+``ix_invoice_line_key`` (invoice_id first) makes redundant.
 
 Downgrading links invoiced deliveries to their lines again; the earlier code finds a draft's
 deliveries unlinked, calls the draft stale and asks for it to be generated again.
@@ -39,9 +40,15 @@ def upgrade():
         batch_op.drop_index(batch_op.f("ix_service_delivery_line_id"))
         batch_op.drop_constraint(batch_op.f("fk_service_delivery_line_id_invoice_line"), type_="foreignkey")
         batch_op.drop_column("line_id")
+    # ix_invoice_line_key (invoice_id, client_id, provider_id, component_id) serves every query by
+    # invoice_id; the index of invoice_id alone only cost a write per line.
+    with op.batch_alter_table("invoice_line", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invoice_line_invoice_id"))
 
 
 def downgrade():
+    with op.batch_alter_table("invoice_line", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invoice_line_invoice_id"), ["invoice_id"], unique=False)
     with op.batch_alter_table("service_delivery", schema=None) as batch_op:
         batch_op.add_column(sa.Column("line_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
