@@ -10,7 +10,7 @@ from flask_admin.actions import action
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from exports import invoice as workbook
 from models import (
@@ -259,10 +259,13 @@ class InvoiceView(RegisterView):
             )
             .order_by(Client.last_name, Client.first_name, Client.id, InvoiceLine.id)
         ).all()
+        # Which of the invoice's lines a credit note reverses: by a subquery, not a list of ids (an
+        # invoice of 80,000 lines is more parameters than PostgreSQL takes in one statement).
+        own = aliased(InvoiceLine)
         credited = set(
             db.session.scalars(
                 sa.select(InvoiceLine.credited_line_id).where(
-                    InvoiceLine.credited_line_id.in_([line.id for line in lines])
+                    InvoiceLine.credited_line_id.in_(sa.select(own.id).where(own.invoice_id == invoice.id))
                 )
             )
         )
