@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from exports import invoice as workbook
 from models import (
+    AccessKind,
     Client,
     Invoice,
     InvoiceKind,
@@ -32,6 +33,7 @@ from models.invoicing import line_count, net_total, stale, totals_by
 from .access import limited_user_id, scoped
 from .base import RegisterView, badge, signed_in_roles
 from .deliveries import format_quantity
+from .seen import note_seen_in
 
 STATUS_COLOURS = {
     InvoiceStatus.DRAFT: "secondary",
@@ -196,6 +198,8 @@ class InvoiceView(RegisterView):
         if limited_user_id() is not None:
             abort(403)  # the workbook names every client on the invoice; a case manager sees their own
         name = workbook.filename(invoice)
+        # The workbook names every client on the invoice: each of them was seen.
+        note_seen_in(_clients_on(invoice), AccessKind.EXPORT, "invoice")
         return Response(
             stream_with_context(workbook.stream(invoice)),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -259,6 +263,9 @@ class InvoiceView(RegisterView):
             )
             .order_by(Client.last_name, Client.first_name, Client.id, InvoiceLine.id)
         ).all()
+        # The details page names the clients of these lines: each of them was seen.
+        if lines:
+            note_seen_in(_clients_on(invoice, scoped_only=True), AccessKind.DETAILS, "invoice")
         # Which of the invoice's lines a credit note reverses: by a subquery, not a list of ids (an
         # invoice of 80,000 lines is more parameters than PostgreSQL takes in one statement).
         own = aliased(InvoiceLine)
@@ -286,6 +293,14 @@ class InvoiceView(RegisterView):
             "InvoiceStatus": InvoiceStatus,
             "InvoiceKind": InvoiceKind,
         }
+
+
+def _clients_on(invoice: Invoice, scoped_only: bool = False):
+    """The clients named on ``invoice``, once each, as (client_id, record_id = the invoice's id)."""
+    query = sa.select(InvoiceLine.client_id.label("client_id"), sa.literal(invoice.id).label("record_id"))
+    if scoped_only:
+        query = scoped(query, InvoiceLine)
+    return query.where(InvoiceLine.invoice_id == invoice.id).distinct()
 
 
 def register(admin) -> None:
