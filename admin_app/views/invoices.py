@@ -10,7 +10,7 @@ from flask_admin.actions import action
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from exports import invoice as workbook
 from models import (
@@ -33,7 +33,7 @@ from models.invoicing import line_count, net_total, stale, totals_by
 from .access import limited_user_id, scoped
 from .base import RegisterView, badge, signed_in_roles
 from .deliveries import format_quantity
-from .seen import note_seen_in
+from .seen import note_seen, note_seen_in
 
 STATUS_COLOURS = {
     InvoiceStatus.DRAFT: "secondary",
@@ -42,6 +42,8 @@ STATUS_COLOURS = {
     InvoiceStatus.PAID: "success",
 }
 CONFIRMERS = {"admin", "head"}
+#: Clients on one page of an invoice's details (their lines all on that page).
+CLIENTS_PER_PAGE = 50
 
 
 def _status(view, context, model, name):
@@ -252,36 +254,69 @@ class InvoiceView(RegisterView):
         return super().render(template, **kwargs)
 
     def _details(self, invoice: Invoice) -> dict:
-        """Lines grouped by client, totals per provider and per component area, history."""
-        # A case manager reads the lines of their own clients; the totals stay the invoice's.
+        """One page of the lines grouped by client (a search narrows the clients), totals per provider
+        and per component area, history."""
+        search = " ".join((request.args.get("q") or "").split())
+        # The invoice's lines the signed-in user may see (a case manager: their own clients'; the
+        # totals stay the invoice's), narrowed by the search to the clients it finds.
+        narrowed = [InvoiceLine.invoice_id == invoice.id]
+        if search:
+            term = f"%{search}%"
+            full_name = Client.first_name + " " + Client.last_name
+            found = sa.or_(full_name.ilike(term), Client.last_name.ilike(term), Client.personal_code.ilike(term))
+            narrowed.append(InvoiceLine.client_id.in_(sa.select(Client.id).where(found)))
+        clients, line_total = db.session.execute(
+            scoped(
+                sa.select(sa.func.count(sa.distinct(InvoiceLine.client_id)), sa.func.count(InvoiceLine.id)),
+                InvoiceLine,
+            ).where(*narrowed)
+        ).one()
+        shown = sa.select(Client.id).where(
+            Client.id.in_(scoped(sa.select(InvoiceLine.client_id), InvoiceLine).where(*narrowed))
+        )
+        pages = max(1, -(-clients // CLIENTS_PER_PAGE))
+        page = min(max(request.args.get("page", 1, type=int), 1), pages)
+        # A page holds whole clients: the clients of the page first (by name), then all their lines.
+        on_page = (
+            shown.order_by(Client.last_name, Client.first_name, Client.id)
+            .limit(CLIENTS_PER_PAGE)
+            .offset((page - 1) * CLIENTS_PER_PAGE)
+        )
         lines = db.session.scalars(
             scoped(sa.select(InvoiceLine), InvoiceLine)
             .join(Client, Client.id == InvoiceLine.client_id)
-            .where(InvoiceLine.invoice_id == invoice.id)
+            .where(InvoiceLine.invoice_id == invoice.id, InvoiceLine.client_id.in_(on_page.scalar_subquery()))
             .options(
                 joinedload(InvoiceLine.client), joinedload(InvoiceLine.provider), joinedload(InvoiceLine.component)
             )
             .order_by(Client.last_name, Client.first_name, Client.id, InvoiceLine.id)
         ).all()
-        # The details page names the clients of these lines: each of them was seen.
+        # The page names the clients of these lines, and only they were seen.
+        note_seen(sorted({line.client_id for line in lines}), AccessKind.DETAILS, "invoice", invoice.id)
+        # Which of the page's lines a credit note reverses.
+        credited = set()
         if lines:
-            note_seen_in(_clients_on(invoice, scoped_only=True), AccessKind.DETAILS, "invoice")
-        # Which of the invoice's lines a credit note reverses: by a subquery, not a list of ids (an
-        # invoice of 80,000 lines is more parameters than PostgreSQL takes in one statement).
-        own = aliased(InvoiceLine)
-        credited = set(
-            db.session.scalars(
-                sa.select(InvoiceLine.credited_line_id).where(
-                    InvoiceLine.credited_line_id.in_(sa.select(own.id).where(own.invoice_id == invoice.id))
+            credited = set(
+                db.session.scalars(
+                    sa.select(InvoiceLine.credited_line_id).where(
+                        InvoiceLine.credited_line_id.in_([line.id for line in lines])
+                    )
                 )
             )
-        )
         notes = db.session.scalars(
             sa.select(Invoice).where(Invoice.credited_invoice_id == invoice.id).order_by(Invoice.id)
         ).all()
+        first = (page - 1) * CLIENTS_PER_PAGE
         return {
             "lines": lines,
             "credited": credited,
+            "search": search,
+            "page": page,
+            "pages": pages,
+            "client_count": clients,
+            "line_count": line_total,
+            "first_client": first + 1 if lines else 0,
+            "last_client": first + len({line.client_id for line in lines}),
             "by_provider": totals_by(invoice.id, "provider"),
             "by_area": totals_by(invoice.id, "area"),
             "credit_notes": notes,
@@ -295,11 +330,9 @@ class InvoiceView(RegisterView):
         }
 
 
-def _clients_on(invoice: Invoice, scoped_only: bool = False):
+def _clients_on(invoice: Invoice):
     """The clients named on ``invoice``, once each, as (client_id, record_id = the invoice's id)."""
     query = sa.select(InvoiceLine.client_id.label("client_id"), sa.literal(invoice.id).label("record_id"))
-    if scoped_only:
-        query = scoped(query, InvoiceLine)
     return query.where(InvoiceLine.invoice_id == invoice.id).distinct()
 
 

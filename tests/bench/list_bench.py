@@ -8,7 +8,8 @@ Fills a scratch database (SQLite under /tmp unless ``--database`` names a Postgr
 database that already holds data. Then, signed in as the head of department through Flask's test
 client (the whole request: routing, access checks, queries, templates), times the first page of
 every register, a filtered page, a search by name, a search by personal code, a sort by a column,
-page 1,000, the case file of the busiest client, and generating one month's invoice. Prints the
+page 1,000, the case file of the busiest client, the details page of the latest invoice (its
+first page, a later page and a search for a client on it), and generating one month's invoice. Prints the
 median and the 95th percentile over ``--runs`` runs and the SQL statements each request ran;
 ``--explain`` prints the query plans of the main list queries too.
 """
@@ -28,6 +29,8 @@ from sqlalchemy import event
 HEAD = "bench-head@scale.example"
 PASSWORD = "bench-parool-12345"
 TARGET_MS = 100
+#: The details page of a national month's invoice (~80,000 lines): the head lands on it after generating.
+INVOICE_PAGE_TARGET_MS = 1000
 INVOICE_TARGET_S = 3
 EXPLAINED = ("clients", "clients: search by name", "clients: search by personal code", "deliveries")
 EXPLAINED += ("deliveries: sorted by amount", "clients: page 1,000", "clients: active only")
@@ -105,7 +108,7 @@ def requests(app) -> list[tuple[str, str]]:
     from flask_admin.contrib.sqla.filters import FilterEqual
 
     from admin_app.views import list_filter
-    from models import Client, ClientStatus, db, scale
+    from models import Client, ClientStatus, Invoice, InvoiceKind, InvoiceLine, db, scale
 
     views = {v.endpoint: v for v in app.extensions["admin"][0]._views if isinstance(v, ModelView)}
     urls = [(name, f"{v.url}/") for name, v in views.items() if name != "users"]
@@ -119,7 +122,26 @@ def requests(app) -> list[tuple[str, str]]:
         ).one()
         first = db.session.scalar(sa.select(Client.first_name).order_by(Client.id.desc()).limit(1))
         busy = scale.busiest_client()
-    return urls + [
+        invoice = db.session.scalar(
+            sa.select(Invoice.id).where(Invoice.kind == InvoiceKind.INVOICE).order_by(Invoice.id.desc()).limit(1)
+        )
+        on_invoice = None
+        if invoice is not None:
+            on_invoice = db.session.scalar(
+                sa.select(Client.last_name)
+                .join(InvoiceLine, InvoiceLine.client_id == Client.id)
+                .where(InvoiceLine.invoice_id == invoice)
+                .order_by(InvoiceLine.id.desc())
+                .limit(1)
+            )
+    invoice_pages = []
+    if invoice is not None:
+        invoice_pages = [
+            ("invoice details", f"/admin/invoices/details/?id={invoice}"),
+            ("invoice details: page 500", f"/admin/invoices/details/?id={invoice}&page=500"),
+            ("invoice details: search by name", f"/admin/invoices/details/?id={invoice}&q={on_invoice}"),
+        ]
+    return urls + invoice_pages + [
         ("clients: active only", f"{clients.url}/?flt0_{status}={ClientStatus.ACTIVE.value}"),
         ("clients: search by name", f"{clients.url}/?search={first}+{last}"),
         ("clients: search by personal code", f"{clients.url}/?search={code}"),
@@ -135,7 +157,7 @@ def _percentiles(timings: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def time_requests(app, client, runs: int, explain: bool) -> list[tuple]:
+def time_requests(app, client, runs: int, explain: bool, only: str | None = None) -> list[tuple]:
     from models import db
 
     with app.app_context():
@@ -147,7 +169,9 @@ def time_requests(app, client, runs: int, explain: bool) -> list[tuple]:
 
     rows = []
     for label, url in requests(app):
-        client.get(url)  # warm: templates compiled, caches filled
+        if only and only not in label:
+            continue
+        size = len(client.get(url).get_data())  # warm: templates compiled, caches filled
         timings = []
         for _ in range(runs):
             seen.clear()
@@ -158,7 +182,7 @@ def time_requests(app, client, runs: int, explain: bool) -> list[tuple]:
             event.remove(engine, "before_cursor_execute", _record)
             assert response.status_code == 200, f"{url}: {response.status_code}"
         rows.append((label, *_percentiles(timings), len(seen)))
-        print(f"  {label}: {rows[-1][1]:.1f} ms median", file=sys.stderr, flush=True)
+        print(f"  {label}: {rows[-1][1]:.1f} ms median, {size:,} bytes", file=sys.stderr, flush=True)
         if explain and label in EXPLAINED:
             _explain(engine, label, url, list(seen))
     return rows
@@ -208,6 +232,8 @@ def print_table(title: str, rows: list[tuple]) -> None:
     for label, median, p95, statements in rows:
         invoice = statements is None
         target = INVOICE_TARGET_S * 1000 if invoice else TARGET_MS
+        if label.startswith("invoice details"):
+            target = INVOICE_PAGE_TARGET_MS
         verdict = "ok" if median < target else "MISS"
         sql = "" if invoice else str(statements)
         print(f"{label:52} {median:10.1f} {p95:9.1f} {sql:>4}  {verdict} (< {target:,} ms)")
@@ -222,6 +248,7 @@ def main(argv=None) -> None:
     parser.add_argument("--invoice-runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="reuse the data already in the database")
     parser.add_argument("--explain", action="store_true", help="print the plans of the main list queries")
+    parser.add_argument("--only", help="time only the requests whose label contains this (no invoice generation)")
     args = parser.parse_args(argv)
     instance = Path(tempfile.mkdtemp(prefix="juhtum-list-bench-"))
     database = args.database or f"sqlite:///{Path(tempfile.gettempdir()) / 'juhtum-list-bench.db'}"
@@ -234,8 +261,9 @@ def main(argv=None) -> None:
         clients = db.session.scalar(sa.select(sa.func.count(Client.id)))
         deliveries = db.session.scalar(sa.select(sa.func.count(ServiceDelivery.id)))
         backend = db.engine.dialect.name
-    rows = time_requests(app, client, args.runs, args.explain)
-    rows.append(time_invoice(app, args.invoice_runs))
+    rows = time_requests(app, client, args.runs, args.explain, args.only)
+    if not args.only:
+        rows.append(time_invoice(app, args.invoice_runs))
     cores = os.cpu_count()
     print_table(
         f"{backend}: {clients:,} clients, {deliveries:,} deliveries; {args.runs} runs each "
