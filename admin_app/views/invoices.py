@@ -2,6 +2,8 @@
 
 import re
 from datetime import date, timedelta
+from itertools import groupby
+from operator import attrgetter
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
@@ -42,8 +44,6 @@ STATUS_COLOURS = {
     InvoiceStatus.PAID: "success",
 }
 CONFIRMERS = {"admin", "head"}
-#: Clients on one page of an invoice's details (their lines all on that page).
-CLIENTS_PER_PAGE = 50
 
 
 def _status(view, context, model, name):
@@ -79,6 +79,8 @@ class InvoiceView(RegisterView):
     write_roles = ("head", "accountant")
     list_template = "admin/invoice_list.html"
     details_template = "admin/invoice_details.html"
+    #: Clients on one page of an invoice's details (a client's lines all on one page).
+    clients_per_page = 50
 
     column_list = ("number", "kind", "month", "status", "total", "issued_on", "due_on", "reference_number")
     column_labels = {
@@ -260,27 +262,34 @@ class InvoiceView(RegisterView):
         # The invoice's lines the signed-in user may see (a case manager: their own clients'; the
         # totals stay the invoice's), narrowed by the search to the clients it finds.
         narrowed = [InvoiceLine.invoice_id == invoice.id]
-        if search:
-            term = f"%{search}%"
-            full_name = Client.first_name + " " + Client.last_name
-            found = sa.or_(full_name.ilike(term), Client.last_name.ilike(term), Client.personal_code.ilike(term))
-            narrowed.append(InvoiceLine.client_id.in_(sa.select(Client.id).where(found)))
+        # Every word in the first name, last name or personal code (as the client list searches:
+        # each column has a trigram index on PostgreSQL).
+        found = [
+            sa.or_(
+                *(column.ilike(f"%{word}%") for column in (Client.first_name, Client.last_name, Client.personal_code))
+            )
+            for word in search.split()
+        ]
+        if found:
+            narrowed.append(InvoiceLine.client_id.in_(sa.select(Client.id).where(*found)))
         clients, line_total = db.session.execute(
             scoped(
                 sa.select(sa.func.count(sa.distinct(InvoiceLine.client_id)), sa.func.count(InvoiceLine.id)),
                 InvoiceLine,
             ).where(*narrowed)
         ).one()
+        # The search on the client itself (not only inside the subquery), so that PostgreSQL finds
+        # the few matching clients by their indexes rather than walking every client in name order.
         shown = sa.select(Client.id).where(
-            Client.id.in_(scoped(sa.select(InvoiceLine.client_id), InvoiceLine).where(*narrowed))
+            *found, Client.id.in_(scoped(sa.select(InvoiceLine.client_id), InvoiceLine).where(*narrowed))
         )
-        pages = max(1, -(-clients // CLIENTS_PER_PAGE))
+        pages = max(1, -(-clients // self.clients_per_page))
         page = min(max(request.args.get("page", 1, type=int), 1), pages)
         # A page holds whole clients: the clients of the page first (by name), then all their lines.
         on_page = (
             shown.order_by(Client.last_name, Client.first_name, Client.id)
-            .limit(CLIENTS_PER_PAGE)
-            .offset((page - 1) * CLIENTS_PER_PAGE)
+            .limit(self.clients_per_page)
+            .offset((page - 1) * self.clients_per_page)
         )
         lines = db.session.scalars(
             scoped(sa.select(InvoiceLine), InvoiceLine)
@@ -306,9 +315,11 @@ class InvoiceView(RegisterView):
         notes = db.session.scalars(
             sa.select(Invoice).where(Invoice.credited_invoice_id == invoice.id).order_by(Invoice.id)
         ).all()
-        first = (page - 1) * CLIENTS_PER_PAGE
+        first = (page - 1) * self.clients_per_page
         return {
             "lines": lines,
+            # In the order of the page (by name): Jinja's groupby would sort the groups by client id.
+            "groups": [list(group) for _, group in groupby(lines, key=attrgetter("client_id"))],
             "credited": credited,
             "search": search,
             "page": page,

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AccessEvent, Assessment, Client, Meeting, MeetingKind, db, generate_invoice
-from tests.admin_app.helpers import TUPLE_CHOICES, make, page, signed_in
+from tests.admin_app.helpers import TUPLE_CHOICES, admin_view, make, page, signed_in
 from tests.conftest import create_client
 from tests.deliveries import MONTH, active_client, create_delivery, setting
 
@@ -143,22 +143,29 @@ def test_a_meeting_export_logs_every_client_at_each_meeting(app, head):
     assert len(accesses(app)) == 5
 
 
-def test_an_invoice_shown_or_downloaded_logs_the_clients_on_it(app, head):
+def test_an_invoice_shown_or_downloaded_logs_the_clients_on_it(app, head, monkeypatch):
+    """The details page logs the clients whose lines it shows (that page, that search); the
+    workbook every client on the invoice."""
+    monkeypatch.setattr(admin_view(app, "invoices"), "clients_per_page", 1)
     with app.app_context():
         provider, component, kati = setting()
-        jaan, mari = active_client(first_name="Jaan"), active_client(first_name="Mari")  # Mari: no delivery
+        kati.last_name = "Aru"
+        jaan = active_client(first_name="Jaan", last_name="Tamm")
+        mari = active_client(first_name="Mari")  # no delivery
         for person in (kati, kati, jaan):
             create_delivery(provider=provider, component=component, client=person)
         ids = {"kati": kati.id, "jaan": jaan.id, "mari": mari.id}
         invoice_id = generate_invoice(MONTH).id
 
-    page(head, f"/admin/invoices/details/?id={invoice_id}")
-    assert sorted(accesses(app)) == sorted(
-        [
-            (ids["kati"], "details", "invoice", invoice_id, "Head"),
-            (ids["jaan"], "details", "invoice", invoice_id, "Head"),
-        ]
-    )
+    details = f"/admin/invoices/details/?id={invoice_id}"
+    assert "Aru" in page(head, details)  # page 1: Kati Aru alone
+    assert accesses(app) == [(ids["kati"], "details", "invoice", invoice_id, "Head")]
+    assert "Tamm" in page(head, f"{details}&page=2")
+    assert accesses(app)[1:] == [(ids["jaan"], "details", "invoice", invoice_id, "Head")]
+    assert "Tamm" in page(head, f"{details}&q=Tamm")
+    assert accesses(app)[2:] == [(ids["jaan"], "details", "invoice", invoice_id, "Head")]
+    page(head, f"{details}&q=Nobody")
+    assert len(accesses(app)) == 3  # nobody shown, nobody logged
     head.get(f"/admin/invoices/{invoice_id}/download/").get_data()
     exported = accesses(app, AccessEvent.kind == "export")
     assert sorted(exported) == sorted(

@@ -2,6 +2,7 @@
 mark paid, credit chosen lines, download the workbook; and what is refused on the way."""
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Invoice, InvoiceKind, InvoiceStatus, Provider, db
-from tests.admin_app.helpers import TUPLE_CHOICES, alerts, archived_long_ago, page, signed_in
+from tests.admin_app.helpers import TUPLE_CHOICES, admin_view, alerts, archived_long_ago, page, signed_in
 from tests.conftest import count, create_component, csrf_token, fetch
 from tests.deliveries import active_client, contracted_provider, create_delivery
 
@@ -180,3 +181,79 @@ def test_nobody_edits_or_deletes_an_invoice_through_a_form(app, client, month):
     assert admin.get(f"{URL}edit/?id={invoice.id}").status_code == 403
     assert admin.post(URL + "delete/", data={"id": invoice.id, "csrf_token": token}).status_code == 403
     assert count(app, Invoice) == 1
+
+
+# --- a month of many clients: the lines a page at a time ---------------------------------------
+
+NAMES = ("Aru", "Ilves", "Kask", "Mets", "Tamm")
+
+
+@pytest.fixture
+def many(app, monkeypatch):
+    """September 2026: five clients (by last name Aru … Tamm) of one line each; two clients a page."""
+    monkeypatch.setattr(admin_view(app, "invoices"), "clients_per_page", 2)
+    with app.app_context():
+        psych = create_component(code="ISTE-01", name="Psühholoog", price="58.00", area="mental_health")
+        provider = contracted_provider(psych, name="Märjamaa OÜ")
+        clients = {name: active_client(first_name="Mari", last_name=name) for name in reversed(NAMES)}
+        for n, client in enumerate(clients.values(), start=1):
+            create_delivery(provider=provider, component=psych, client=client, quantity=str(n))
+        return {name: (c.id, c.personal_code) for name, c in clients.items()}
+
+
+def _groups(html: str) -> list[str]:
+    """The last names heading the client groups of a details page, in order."""
+    return re.findall(r'<tr class="table-secondary"><th[^>]*>Mari (\w+) \(', html)
+
+
+def _amount(text: str) -> str:
+    return re.sub(r"[^\d.]", "", text.replace(",", "."))
+
+
+def _grand_total(html: str) -> str:
+    return re.search(r'class="text-right grand-total">([^<]*)<', html).group(1)
+
+
+def test_the_lines_come_a_page_of_clients_at_a_time_and_the_totals_stay(app, client, many):
+    head = as_role(app, client, "head")
+    generate(head)
+    details = f"{URL}details/?id={the_invoice(app).id}"
+    first, second, third = (page(head, f"{details}&page={n}") for n in (1, 2, 3))
+    assert _groups(first) == ["Aru", "Ilves"] and _groups(second) == ["Kask", "Mets"] and _groups(third) == ["Tamm"]
+    assert _groups(page(head, details)) == ["Aru", "Ilves"]
+    assert _groups(page(head, f"{details}&page=99")) == ["Tamm"]  # past the end: the last page
+    assert "Clients on the invoice: 5, with 5 lines." in first and "Shown: clients 3–4." in second
+    assert "page=2" in first  # a link to the next page
+    # The totals are the invoice's on every page: 15 × 58 €.
+    for html in (first, second, third):
+        assert _amount(_grand_total(html)) == "870.00"
+        assert "Märjamaa OÜ" in html.split('class="table table-sm by-provider"')[1]
+
+
+def test_a_search_finds_a_client_s_group_by_name_or_code(app, client, many):
+    head = as_role(app, client, "head")
+    generate(head)
+    details = f"{URL}details/?id={the_invoice(app).id}"
+    html = page(head, f"{details}&q=mets")
+    assert _groups(html) == ["Mets"] and "Clients found: 1, with 1 lines." in html
+    assert _groups(page(head, f"{details}&q={many['Kask'][1]}")) == ["Kask"]
+    assert _groups(page(head, f"{details}&q=Mari+Tamm")) == ["Tamm"]
+    nobody = page(head, f"{details}&q=Nobody")
+    assert _groups(nobody) == [] and "No client on the invoice matches the search." in nobody
+    assert _amount(_grand_total(nobody)) == "870.00"
+
+
+def test_a_line_on_a_later_page_is_credited(app, client, many):
+    head = as_role(app, client, "head")
+    generate(head)
+    invoice = the_invoice(app)
+    post(head, invoice.id, "confirm")
+    html = page(head, f"{URL}details/?id={invoice.id}&page=3")
+    (chosen,) = re.findall(r'name="line" value="(\d+)"', html)
+    response = post(head, invoice.id, "credit", line=chosen)
+    assert "Credit note drafted" in response.get_data(as_text=True)
+    note = fetch(app, Invoice, Invoice.kind == InvoiceKind.CREDIT_NOTE)
+    assert note.total == Decimal("-58.00")  # Tamm's line: 1 × 58
+    post(head, note.id, "confirm")
+    again = page(head, f"{URL}details/?id={invoice.id}&page=3")
+    assert "credited" in again and 'name="line"' not in again

@@ -3,6 +3,7 @@ sees X — not in a list, an export, a search, a select box, the home page or th
 records answer 404 (as if they did not exist) — until B stands in for A; after the substitution ends,
 no more. The head and the administrator see everyone; the accountant, every delivery."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -259,13 +260,24 @@ def test_an_invoice_shows_a_case_manager_only_their_clients_lines(app, office):
     with app.app_context():
         pk = generate_invoice(MONTH).id
         db.session.commit()
-    details = _as(app, "b").get(f"/admin/invoices/details/?id={pk}").get_data(as_text=True)
+    b = _as(app, "b")
+    details = b.get(f"/admin/invoices/details/?id={pk}").get_data(as_text=True)
     assert Y_NAME in details and X_NAME not in details
-    assert _as(app, "b").get(f"/admin/invoices/{pk}/download/").status_code == 403
+    assert details.count('class="client-group"') == 1
+    searched = b.get(f"/admin/invoices/details/?id={pk}&q={X_NAME}").get_data(as_text=True)
+    assert searched.count('class="client-group"') == 0  # X is on the invoice, but not b's client
+    assert b.get(f"/admin/invoices/{pk}/download/").status_code == 403
     head = _as(app, "head")
-    assert X_NAME in head.get(f"/admin/invoices/details/?id={pk}").get_data(as_text=True)
+    everyone = head.get(f"/admin/invoices/details/?id={pk}").get_data(as_text=True)
+    assert X_NAME in everyone and everyone.count('class="client-group"') == 2
+    # The totals stay the invoice's, whoever reads them.
+    assert _grand_total(details) == _grand_total(everyone)
     download = head.get(f"/admin/invoices/{pk}/download/")
     assert download.status_code == 200 and download.get_data()
+
+
+def _grand_total(html: str) -> str:
+    return re.search(r'class="text-right grand-total">([^<]*)<', html).group(1)
 
 
 # --- standing in ---------------------------------------------------------------------------------

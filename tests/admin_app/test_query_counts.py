@@ -111,3 +111,26 @@ def test_the_case_file_runs_as_many_statements_when_the_case_grows(filled, login
         assert _rows(filled, Counselling) > 0
     after = statements(client, url)
     assert len(after) == len(before) <= CASE_FILE_BOUND
+
+
+def test_an_invoice_s_details_run_as_many_statements_for_2_or_50_clients_a_page(
+    filled, login_as, statements, monkeypatch
+):
+    from admin_app.views.invoices import InvoiceView
+    from models import InvoiceLine, ServiceDelivery, generate_invoice
+
+    with filled.app_context():
+        month = db.session.scalar(sa.select(sa.func.max(ServiceDelivery.delivered_on)))
+        invoice = generate_invoice(month).id
+        clients = db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(InvoiceLine.client_id))).where(InvoiceLine.invoice_id == invoice)
+        )
+    assert clients > 50  # so that a page of 50 holds 50 clients' lines
+    client = login_as("head")
+    url = f"/admin/invoices/details/?id={invoice}"
+    monkeypatch.setattr(InvoiceView, "clients_per_page", 2)
+    few = statements(client, url)
+    monkeypatch.setattr(InvoiceView, "clients_per_page", 50)
+    many = statements(client, url)
+    assert len(few) == len(many) <= DETAILS_BOUND, (len(few), len(many))
+    assert len(statements(client, f"{url}&page=2&q=a")) == len(many)

@@ -141,15 +141,19 @@ def requests(app) -> list[tuple[str, str]]:
             ("invoice details: page 500", f"/admin/invoices/details/?id={invoice}&page=500"),
             ("invoice details: search by name", f"/admin/invoices/details/?id={invoice}&q={on_invoice}"),
         ]
-    return urls + invoice_pages + [
-        ("clients: active only", f"{clients.url}/?flt0_{status}={ClientStatus.ACTIVE.value}"),
-        ("clients: search by name", f"{clients.url}/?search={first}+{last}"),
-        ("clients: search by personal code", f"{clients.url}/?search={code}"),
-        ("deliveries: sorted by amount", f"{deliveries.url}/?sort={amount}&desc=1"),
-        ("clients: page 1,000", f"{clients.url}/?page=999"),
-        ("deliveries: page 1,000", f"{deliveries.url}/?page=999"),
-        ("case file of the busiest client", f"/admin/case-file/?client_id={busy}"),
-    ]
+    return (
+        urls
+        + invoice_pages
+        + [
+            ("clients: active only", f"{clients.url}/?flt0_{status}={ClientStatus.ACTIVE.value}"),
+            ("clients: search by name", f"{clients.url}/?search={first}+{last}"),
+            ("clients: search by personal code", f"{clients.url}/?search={code}"),
+            ("deliveries: sorted by amount", f"{deliveries.url}/?sort={amount}&desc=1"),
+            ("clients: page 1,000", f"{clients.url}/?page=999"),
+            ("deliveries: page 1,000", f"{deliveries.url}/?page=999"),
+            ("case file of the busiest client", f"/admin/case-file/?client_id={busy}"),
+        ]
+    )
 
 
 def _percentiles(timings: list[float]) -> tuple[float, float]:
