@@ -44,6 +44,17 @@ def test_head_makes_last_months_invoice_from_demo_data(app, page: Page, tmp_path
     assert page.locator("table.by-provider tr").count() >= 2
     assert page.locator("table.by-area tr").count() >= 2
 
+    # The search box finds a client's group among the invoice's lines; "show all" brings back the page.
+    heading = page.locator("tbody.client-group tr.table-secondary th").nth(1).inner_text()
+    name = heading.split(" (")[0]
+    page.fill("input[name=q]", name)
+    page.locator("#find-client").click()
+    page.wait_for_url(re.compile(r"q="))
+    expect(page.locator("tbody.client-group").first).to_contain_text(name)
+    assert page.locator("tbody.client-group").count() >= 1
+    page.locator("#show-all").click()
+    page.wait_for_url(re.compile(r"/admin/invoices/details/\?id=\d+$"))
+
     # Confirming asks first; the invoice gets its number and reference number.
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#confirm").click()
