@@ -107,3 +107,58 @@ def test_lists_never_read_the_files_content(app, client):
     assert "leht0.pdf" in html and "leht2.pdf" in html
     assert any("stored_file" in s for s in seen), "the file names are read with the list"
     assert not any("stored_file.content" in s for s in seen), "but never the files themselves"
+
+
+ROLES = ["admin", "head", "case_manager", "registrar", "accountant"]
+
+
+def test_every_role_downloads_a_file_only_where_it_may_see_the_record(app):
+    """A download answers as its record's details page does (403 for a role the register is closed
+    to), and a restricted letter's files are "not found" to those who may not see its content."""
+    from tests.admin_app.helpers import make
+    from tests.admin_app.test_letters import _multipart, _pdf, snapshot_attachments
+    from tests.conftest import create_letter
+
+    letters = "/admin/letters/"
+    open_letter = make(app, create_letter, registered_on=date.today())
+    closed = make(app, create_letter, registered_on=date.today(), private_life=True)
+    writer = signed_in(app, app.test_client(), "head", email="kirjutaja@test.ee")
+    saved(send(writer, URL + "new/", fields(), (real_pdf(), "infoleht.pdf")))
+    for pk in (open_letter.id, closed.id):
+        saved(_multipart(writer, f"{letters}edit/?id={pk}", {"attachment": _pdf("lisa.pdf")}))
+    material = fetch(app, Material)
+    attachment = {a.letter_id: a.id for a in snapshot_attachments(app)}
+
+    seen = {}
+    for role in ROLES:
+        browser = signed_in(app, app.test_client(), role)
+        urls = {
+            "material details": f"{URL}details/?id={material.id}",
+            "material file": f"{URL}download/?id={material.id}",
+            "letter details": f"{letters}details/?id={open_letter.id}",
+            "letter file": f"{letters}attachment/?id={attachment[open_letter.id]}",
+            "restricted letter details": f"{letters}details/?id={closed.id}",
+            "restricted letter file": f"{letters}attachment/?id={attachment[closed.id]}",
+        }
+        seen[role] = {name: browser.get(url).status_code for name, url in urls.items()}
+    both = {"material details": 200, "material file": 200}
+    letters_open = {"letter details": 200, "letter file": 200, "restricted letter details": 200}
+    assert seen == {
+        "admin": {**both, **letters_open, "restricted letter file": 200},
+        "head": {**both, **letters_open, "restricted letter file": 200},
+        "case_manager": {**both, **letters_open, "restricted letter file": 200},
+        "registrar": {
+            "material details": 403,
+            "material file": 403,
+            **letters_open,
+            "restricted letter file": 404,
+        },
+        "accountant": {
+            "material details": 403,
+            "material file": 403,
+            "letter details": 403,
+            "letter file": 403,
+            "restricted letter details": 403,
+            "restricted letter file": 403,
+        },
+    }

@@ -411,7 +411,7 @@ def test_case_work_fills_every_register(loaded):
 
     materials = _all(Material)
     assert 4 <= len(materials) <= 6 and {m.kind for m in materials} == set(MaterialKind)
-    assert all(m.stored_name is None and (m.url or m.kind != MaterialKind.PUBLISHED) for m in materials)
+    assert all(m.document_id is None and (m.url or m.kind != MaterialKind.PUBLISHED) for m in materials)
 
 
 def test_every_case_work_record_passes_its_rule(app, loaded):
