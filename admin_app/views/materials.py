@@ -14,9 +14,7 @@ from models.base import db
 
 from .base import RegisterView
 from .shared import CASE_WORKERS, case_workers, signed_in_user
-from .stored_files import max_upload_bytes, send_stored, take
-
-__all__ = ["MaterialView", "max_upload_bytes"]
+from .stored_files import send_stored, take
 
 
 def _accepted() -> str:

@@ -8,7 +8,7 @@ from flask import abort, current_app, send_file
 from flask_login import current_user
 from sqlalchemy.orm import undefer
 
-from models import StoredFile, UploadError
+from models import StoredFile
 from models.base import db
 from models.files import take_upload
 
@@ -50,6 +50,3 @@ def send_stored(document_id: int | None):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-__all__ = ["UploadError", "max_upload_bytes", "send_stored", "take"]

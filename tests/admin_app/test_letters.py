@@ -361,6 +361,11 @@ def test_a_removed_attachment_leaves_the_letter_and_the_database(app, client):
     assert [a.document.name for a in snapshot_attachments(app)] == ["pöördumine.pdf"]
     assert count(app, StoredFile) == 1, "the removed attachment's file is deleted with it"
     assert count(app, StoredFile, StoredFile.id == kept["pöördumine.pdf"].document_id) == 1
+    with app.app_context():
+        from models import db
+        from models.files import orphans
+
+        assert db.session.scalars(orphans()).all() == [], "no file is left without its record"
 
 
 def test_a_refused_save_keeps_none_of_its_files(app, client):
