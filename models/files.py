@@ -166,3 +166,34 @@ def orphans():
         sa.select(LetterAttachment.document_id),
     )
     return sa.select(StoredFile).where(StoredFile.id.not_in(used))
+
+
+def simple_pdf(title: str, lines: tuple[str, ...] = ()) -> bytes:
+    """A small, well-formed one-page PDF with a title and a few lines (the demo's documents)."""
+
+    def text(value: str) -> bytes:
+        raw = value.encode("latin-1", "replace")
+        return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+    body = b"BT /F1 16 Tf 50 780 Td (%s) Tj /F1 11 Tf" % text(title)
+    for line in lines:
+        body += b" 0 -24 Td (%s) Tj" % text(line)
+    body += b" ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
