@@ -13,7 +13,7 @@ from admin_app import create_app
 from models import db
 from tests.admin_app.test_materials import DOCX, PNG, real_pdf
 
-BEFORE = "5e40d6d1201e"
+BEFORE = "f4b2c8d1e6a9"  # the revision before the files migration
 PDF = real_pdf("Enne")
 NAMES = {"material": "a" * 32 + ".pdf", "answer": "b" * 32 + ".docx", "attachment": "c" * 32 + ".png"}
 LOST = "d" * 32 + ".pdf"

@@ -1,7 +1,7 @@
 """files in the database: materials' and letters' files move from instance/uploads/ into stored_file
 
 Revision ID: f4b2c8d1e6a3
-Revises: 5e40d6d1201e
+Revises: f4b2c8d1e6a9
 Create Date: 2026-11-30 03:20:00
 
 The app keeps no state on its own disk (issue 7 item 5): every kept file becomes a row of
@@ -22,7 +22,7 @@ from alembic import op
 from flask import current_app
 
 revision = "f4b2c8d1e6a3"
-down_revision = "5e40d6d1201e"
+down_revision = "f4b2c8d1e6a9"
 branch_labels = None
 depends_on = None
 
