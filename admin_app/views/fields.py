@@ -11,7 +11,7 @@ from flask_babel import gettext
 from wtforms import fields, validators, widgets
 
 from models import Choice
-from models.base import ChoiceType
+from models.base import EARLIEST_DAY, LATEST_DAY, ChoiceType, day_in_range
 from models.text import text_error
 
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
@@ -36,6 +36,15 @@ class DateField(fields.DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(gettext("Give a date as dd.mm.yyyy, e.g. 24.02.2026.")) from None
+        if not day_in_range(self.data):
+            self.data = None
+            raise ValueError(
+                gettext(
+                    "Give a date between %(first)s and %(last)s.",
+                    first=f"{EARLIEST_DAY:%d.%m.%Y}",
+                    last=f"{LATEST_DAY:%d.%m.%Y}",
+                )
+            )
 
 
 class DecimalField(fields.DecimalField):
