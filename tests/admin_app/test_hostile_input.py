@@ -7,25 +7,34 @@ field is exercised without anyone remembering to add it. What a view needs besid
 choose, a valid personal ID code …) is its ``RECIPES`` entry; a view with a form but no recipe fails
 ``test_every_form_is_covered``.
 
-For each string and each text field of a view the string is typed into every free-text field of one
-new record at once (one record per string, created through the form with one signed-in client, the CSRF
-token read once). Then it must be
+For each string a view is given, the string is typed into every free-text field of one new record at
+once (one record per string, created through the form by one signed-in client, the CSRF token read
+once; users, whose creation hashes a password, are made directly and the string typed into their edit
+form). Then it must be
 
 * stored exactly as typed (read back from the database) — or, where the field's rule refuses it, shown
-  back with a message under that field and nothing stored. The rules (models/text.py, applied to every
-  text field by the form converter): at most the column's length; no control characters other than tab
-  and line breaks; a required field must hold more than white space;
-* shown as text, escaped, in the list and on the details page wherever the field is shown there (where
-  is found with a probe record: each field given its own marker); a string with markup never reaches
-  the raw page;
+  back with a message under that field and nothing stored. The rules: at most the column's length;
+  none of the characters an XML file cannot hold (control characters other than tab and line breaks,
+  U+FFFE, U+FFFF); a required field must hold more than white space. Written once, in models/text.py,
+  applied to every text column's form field by the shared form converter (admin_app/views/fields.py);
+* shown as text, escaped, in the list (every page) and on the details page wherever the field is shown
+  there (where is learnt from a probe record: each field given its own marker); a string with markup
+  never reaches the raw page, nor the reports of the year, the client's case file, and for letters
+  the public register (/register/) and its search;
 * exported as a text cell of the xlsx file (``data_type == 's'``) and of the CSV file (with the OWASP
   apostrophe in front of a string a spreadsheet would read as a formula), where the list exports it.
 
-Fields with a format of their own (codes, e-mail addresses, web addresses) are given the strings too,
-one such field at a time: a string is stored exactly or refused with a message under the field.
+Fields only the edit form has (a plan's activities) are typed into every other record made. Fields with
+a format of their own (codes, e-mail and web addresses, the ICD-10 diagnosis) get every fourth string,
+one such field at a time: stored exactly or refused with a message under the field.
 
-Runtime: each view gets every string of the list on SQLite and on PostgreSQL. Typing the string into
-all text fields of the form at once keeps it to one request per string per view plus one details page.
+Runtime: all strings on every view would be ~20 × 530 form posts per database. Instead the list is
+split deterministically: the views in alphabetical order take turns, odd places getting the odd
+strings of the list and even places the even ones, and every view also gets our own strings (markup,
+formula triggers, line breaks, limits). So every text field gets over 250 strings, and every kind of
+text field (one line or many, on the record or on an inline row) gets every string
+(``test_every_string_reaches_every_kind_of_field``). Details pages are read for every string with
+markup and every sixth of the rest; the list pages for all.
 
 Numbers and dates are fuzzed with hypothesis (``test_numbers_and_dates_never_break_a_form``): every
 numeric and date field of every form is given generated text (numbers of every size and sign, NaN,
