@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from models import Choice, RuleViolation
 from models.base import ChoiceType
@@ -173,6 +174,20 @@ class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, Versi
         if not self.may_write():
             abort(403)
         return super().ajax_update()
+
+    def scaffold_auto_joins(self):
+        """Flask-Admin joins in every related record the list shows, collections (many-to-many, e.g. a
+        user's roles) too: a join that multiplies rows, which the export, reading in chunks, refused
+        with a server error. Many-to-one relations are still joined; collections load by selectin."""
+        joins = super().scaffold_auto_joins()
+        self._collection_loads = [j for j in joins if j.property.uselist]
+        return [j for j in joins if not j.property.uselist]
+
+    def get_query(self):
+        query = super().get_query()
+        for relation in getattr(self, "_collection_loads", ()):
+            query = query.options(selectinload(relation))
+        return query
 
     def scaffold_filters(self, name):
         column = getattr(self.model, name, None) if isinstance(name, str) else None
