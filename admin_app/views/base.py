@@ -26,6 +26,7 @@ from .access import ClientScopeMixin
 from .archive import hide_archived_choices
 from .export import ExportMixin
 from .fields import ModelConverter
+from .paging import FastListMixin
 from .seen import SeenMixin
 from .versions import VersionCheck
 
@@ -80,11 +81,12 @@ class SecuredMixin:
         abort(403)
 
 
-class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, VersionCheck, ModelView):
+class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, VersionCheck, FastListMixin, ModelView):
     """A register screen: list, search, filters, details, forms checked by the domain's rules.
     Least access (a case manager sees their own clients' records only) is ``ClientScopeMixin``'s;
     who opened or exported a client's data is logged by ``SeenMixin``; a save over someone else's
-    newer one is refused by ``VersionCheck``."""
+    newer one is refused by ``VersionCheck``; a large list's total and deep pages stay fast by
+    ``FastListMixin``."""
 
     read_roles = ALL_STAFF
     write_roles = MANAGERS

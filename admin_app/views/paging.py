@@ -1,0 +1,136 @@
+"""Lists that stay fast at a national register's size: the pager's total and deep pages.
+
+Flask-Admin counts every list for its pager and pages by ``OFFSET`` over the query that also
+eagerly joins what the columns show. On a million deliveries the first costs PostgreSQL a read of
+the whole table, the second reads and throws away 50,000 joined rows for page 1,000. Here:
+
+* **The total of a large, unfiltered list is the planner's estimate** (PostgreSQL only): the rows
+  ``EXPLAIN`` expects the list's own query to return, kept fresh by autovacuum's statistics. The
+  list says "about N" then. A list a user has searched or filtered, a case manager's list (kept to
+  their clients' records), a small table and SQLite are still counted exactly, and so is an export
+  (its progress bar needs the true number of rows).
+* **Ties in the list's order come by the record's key**, so a page shows the same rows on every
+  request and no row is shown twice or skipped between pages.
+* **A page after the first is chosen by its keys first** (a "deferred join"): the ``OFFSET`` runs
+  over the narrow query of primary keys, in the list's order and with the joins its sort, search and
+  filters need, but without the relations shown in the columns; those are then loaded for the page's
+  rows only. The rows and their order are the same as a single query gives.
+"""
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_babel import format_decimal, gettext
+from markupsafe import escape
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+from models import db
+
+class AboutCount(int):
+    """A list's total that is the planner's estimate: a number for the pager, "about N" on screen."""
+
+    def __str__(self) -> str:
+        return gettext("about %(num)s", num=format_decimal(int(self)))
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def rounded(estimate: float) -> int:
+    """An estimate to three significant figures, so it does not pretend to be exact (1,000,000; 98,700)."""
+    value = int(round(estimate))
+    digits = len(str(value))
+    return value if digits <= 3 else int(round(value, 3 - digits))
+
+
+class _Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON)`` of a select, with its parameters bound as usual."""
+
+    inherit_cache = False
+
+    def __init__(self, statement):
+        self.statement = statement
+
+
+@compiles(_Explain, "postgresql")
+def _compile_explain(element, compiler, **kw):
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+def planned_rows(session, count_query) -> int | None:
+    """The rows PostgreSQL's planner expects ``count_query``'s FROM and WHERE to hold, or None."""
+    statement = count_query.statement.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+    plan = session.execute(_Explain(statement)).scalar()
+    try:
+        return int(plan[0]["Plan"]["Plan Rows"])
+    except (LookupError, TypeError, ValueError):
+        return None
+
+
+class FastListMixin:
+    """``get_list`` with an estimated total for large unfiltered lists and deferred joins for deep
+    pages (see the module). Mixed into ``RegisterView`` before Flask-Admin's ``ModelView``."""
+
+    def _estimates_total(self, search, filters) -> bool:
+        """Whether this list's total may be the planner's estimate: the list page itself (not an
+        export), on PostgreSQL, neither searched nor filtered, and not kept to a user's scope."""
+        if search or filters:
+            return False
+        if request.endpoint != f"{self.endpoint}.index_view":
+            return False
+        if db.session.get_bind().dialect.name != "postgresql":
+            return False
+        return self.scope_condition() is None
+
+    def _count(self, count_query, estimate: bool) -> int:
+        if estimate:
+            expected = planned_rows(db.session, count_query)
+            threshold = current_app.config["LIST_ESTIMATE_FROM"]
+            if expected is not None and expected >= threshold:
+                return AboutCount(rounded(expected))
+        return count_query.scalar()
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        # Flask-Admin's own get_list (flask_admin/contrib/sqla/view.py), but for the count and the page.
+        joins, count_joins = {}, {}
+        query = self.get_query()
+        count_query = self.get_count_query() if not self.simple_list_pager else None
+        if self._search_supported and search:
+            query, count_query, joins, count_joins = self._apply_search(query, count_query, joins, count_joins, search)
+        if filters and self._filters:
+            query, count_query, joins, count_joins = self._apply_filters(
+                query, count_query, joins, count_joins, filters
+            )
+        count = self._count(count_query, self._estimates_total(search, filters)) if count_query is not None else None
+        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
+        query = self._tie_broken(query, sort_column, sort_desc)
+        if page_size is None:
+            page_size = self.page_size
+        if execute and page and page_size:
+            return count, self._deferred_page(query, page * page_size, page_size)
+        for relation in self._auto_joins:
+            query = query.options(joinedload(relation))
+        query = self._apply_pagination(query, page, page_size)
+        return count, (query.all() if execute else query)
+
+    def _tie_broken(self, query, sort_column, sort_desc):
+        """Rows equal in the list's order come by their key, so every page and every request shows
+        them in the same order (PostgreSQL is free to return ties in any order, page by page)."""
+        if sort_column is None:
+            default = list(self._get_default_order() or ())
+            sort_desc = bool(default[-1][-1]) if default else False
+        key = sa.inspect(self.model).primary_key[0]
+        return query.order_by(key.desc() if sort_desc else key)
+
+    def _deferred_page(self, query, offset: int, limit: int) -> list:
+        """The page's keys by OFFSET over the narrow query, then its rows with their relations."""
+        key = sa.inspect(self.model).primary_key[0]
+        ids = [row[0] for row in query.enable_eagerloads(False).with_entities(key).offset(offset).limit(limit)]
+        if not ids:
+            return []
+        rows = self.get_query().filter(key.in_(ids))
+        for relation in self._auto_joins:
+            rows = rows.options(joinedload(relation))
+        by_id = {sa.inspect(row).identity[0]: row for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
