@@ -17,15 +17,19 @@ the whole table, the second reads and throws away 50,000 joined rows for page 1,
   rows only. The rows and their order are the same as a single query gives.
 """
 
+from urllib.parse import quote
+
 import sqlalchemy as sa
 from flask import current_app, request
+from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
 from flask_babel import format_decimal, gettext
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from models import db
+
 
 class AboutCount(int):
     """A list's total that is the planner's estimate: a number for the pager, "about N" on screen."""
@@ -114,6 +118,9 @@ class FastListMixin:
         query = self._apply_pagination(query, page, page_size)
         return count, (query.all() if execute else query)
 
+    def get_list_row_actions(self):
+        return stamped(super().get_list_row_actions())
+
     def _tie_broken(self, query, sort_column, sort_desc):
         """Rows equal in the list's order come by their key, so every page and every request shows
         them in the same order (PostgreSQL is free to return ties in any order, page by page)."""
@@ -134,3 +141,49 @@ class FastListMixin:
             rows = rows.options(joinedload(relation))
         by_id = {sa.inspect(row).identity[0]: row for row in rows}
         return [by_id[i] for i in ids if i in by_id]
+
+
+class StampedRowAction(BaseListRowAction):
+    """A row's view, edit or delete button drawn once per page by Flask-Admin's own template and
+    stamped with each further row's key: the same HTML, without a ``url_for`` and a rendered form
+    per row (a third of the time of a 50-row page went there). Falls back to drawing each row when
+    the key does not occur exactly once where it is expected."""
+
+    def __init__(self, action: BaseListRowAction, needle):
+        super().__init__(title=action.title)
+        self.action = action
+        #: ``needle(row_id)``: the text in the drawn HTML that holds the row's key.
+        self.needle = needle
+        self._parts: list[str] | None = None
+        self._stampable = True
+
+    def render(self, context, row_id, row):
+        if not self._stampable:
+            return self.action.render(context, row_id, row)
+        if self._parts is None:
+            html = str(self.action.render(context, row_id, row))
+            needle = self.needle(row_id)
+            if html.count(needle) != 1:
+                self._stampable = False
+            else:
+                self._parts = html.split(needle)
+            return Markup(html)
+        return Markup(self.needle(row_id).join(self._parts))
+
+
+def _link_needle(row_id) -> str:
+    # ``…/details/?id=7&amp;url=…``: Flask-Admin puts the key first, the return URL after it.
+    return f"?id={escape(quote(str(row_id), safe=''))}&amp;"
+
+
+def _form_needle(row_id) -> str:
+    # ``<input id="id" name="id" required type="hidden" value="7">``
+    return f'value="{escape(row_id)}"'
+
+
+STAMPED = {ViewRowAction: _link_needle, EditRowAction: _link_needle, DeleteRowAction: _form_needle}
+
+
+def stamped(actions: list) -> list:
+    """Flask-Admin's view, edit and delete row actions, each drawn once per page (see ``StampedRowAction``)."""
+    return [StampedRowAction(a, STAMPED[type(a)]) if type(a) in STAMPED else a for a in actions]

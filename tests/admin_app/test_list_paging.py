@@ -155,3 +155,26 @@ def test_a_case_managers_list_is_counted_exactly(filled, client):
     finally:
         filled.config["LIST_ESTIMATE_FROM"] = 50_000
     assert 0 < theirs < 700 and total(html) == str(theirs)
+
+
+def test_each_rows_buttons_open_and_delete_that_row(filled, login_as):
+    """The view, edit and delete buttons of every row name that row's record (they are drawn once
+    per page and stamped with each row's key)."""
+    client = login_as("head")
+    html = page(client, f"{DELIVERIES}?page=2")
+    rows = html.split('name="rowid" class="action-checkbox"')[1:]
+    assert len(rows) == 50
+    for row in rows:
+        pk = re.search(r'value="(\d+)"', row).group(1)
+        buttons = row.split("</tr>")[0]
+        assert f"/admin/deliveries/details/?id={pk}&amp;url=" in buttons
+        assert f"/admin/deliveries/edit/?id={pk}&amp;url=" in buttons
+        assert f'<input id="id" name="id" type="hidden" value="{pk}">' in buttons
+        assert 'name="csrf_token"' in buttons
+    # The delete button of a row deletes that row.
+    last = re.findall(r'name="id" type="hidden" value="(\d+)"', html)[-1]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', rows[-1]).group(1)
+    response = client.post(f"{DELIVERIES}delete/", data={"id": last, "csrf_token": token, "url": DELIVERIES})
+    assert response.status_code == 302
+    with filled.app_context():
+        assert db.session.get(ServiceDelivery, int(last)) is None
