@@ -14,6 +14,7 @@ from models.delivery_sheet import COLUMNS, SheetError, load_deliveries
 
 from ..i18n import format_quantity
 from .base import RegisterView, badge
+from .paging import row_url
 
 WRITERS = ("head", "case_manager", "accountant")
 
@@ -28,7 +29,9 @@ def _invoice(view, context, model, name):
     invoice = model.invoice
     if invoice is None:
         return ""
-    link = Markup('<a href="{}">{}</a>').format(url_for("invoices.details_view", id=invoice.id), invoice.number or "")
+    link = Markup('<a href="{}">{}</a>').format(
+        row_url("invoices.details_view", "id", invoice.id), invoice.number or ""
+    )
     if invoice.is_draft:
         return Markup("{} {}").format(badge(gettext("draft"), "secondary"), link)
     return Markup("{} {}").format(badge(gettext("invoiced"), "success"), link)

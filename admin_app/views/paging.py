@@ -20,8 +20,14 @@ the whole table, the second reads and throws away 50,000 joined rows for page 1,
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import current_app, request
-from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
+from flask import current_app, g, request, url_for
+from flask_admin.model.template import (
+    BaseListRowAction,
+    DeleteRowAction,
+    EditRowAction,
+    EndpointLinkRowAction,
+    ViewRowAction,
+)
 from flask_babel import format_decimal, gettext
 from markupsafe import Markup, escape
 from sqlalchemy.ext.compiler import compiles
@@ -181,9 +187,42 @@ def _form_needle(row_id) -> str:
     return f'value="{escape(row_id)}"'
 
 
+def _endpoint_needle(action: EndpointLinkRowAction):
+    # ``/admin/case-file/?client_id=7``
+    return lambda row_id: f"{action.id_arg}={escape(quote(str(row_id), safe=''))}"
+
+
 STAMPED = {ViewRowAction: _link_needle, EditRowAction: _link_needle, DeleteRowAction: _form_needle}
 
 
 def stamped(actions: list) -> list:
-    """Flask-Admin's view, edit and delete row actions, each drawn once per page (see ``StampedRowAction``)."""
-    return [StampedRowAction(a, STAMPED[type(a)]) if type(a) in STAMPED else a for a in actions]
+    """Flask-Admin's view, edit, delete and endpoint-link row actions, each drawn once per page (see
+    ``StampedRowAction``)."""
+    drawn = []
+    for action in actions:
+        if type(action) in STAMPED:
+            action = StampedRowAction(action, STAMPED[type(action)])
+        elif type(action) is EndpointLinkRowAction:
+            action = StampedRowAction(action, _endpoint_needle(action))
+        drawn.append(action)
+    return drawn
+
+
+#: A number ``url_for`` writes as it is, standing in for a row's key while a URL is built.
+_KEY_MARK = 8642097531975
+
+
+def row_url(endpoint: str, key: str, value, **values) -> str:
+    """``url_for(endpoint, **{key: value}, **values)`` for a row of a list: built once per request,
+    then each row's key put in (a page of 50 rows built 50 URLs the long way per link column)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return url_for(endpoint, **{key: value}, **values)
+    cache = g.setdefault("_row_urls", {})
+    name = (endpoint, key, *sorted(values.items()))
+    parts = cache.get(name)
+    if parts is None:
+        built = url_for(endpoint, **{key: _KEY_MARK}, **values)
+        parts = cache[name] = built.split(str(_KEY_MARK)) if built.count(str(_KEY_MARK)) == 1 else ()
+    if not parts:
+        return url_for(endpoint, **{key: value}, **values)
+    return str(value).join(parts)

@@ -178,3 +178,35 @@ def test_each_rows_buttons_open_and_delete_that_row(filled, login_as):
     assert response.status_code == 302
     with filled.app_context():
         assert db.session.get(ServiceDelivery, int(last)) is None
+
+
+def test_each_clients_case_file_link_opens_that_clients_case_file(filled, login_as):
+    client = login_as("head")
+    html = page(client, f"{CLIENTS}?page=1")
+    rows = html.split('name="rowid" class="action-checkbox"')[1:]
+    assert len(rows) == 50
+    for row in rows:
+        pk = re.search(r'value="(\d+)"', row).group(1)
+        links = re.findall(r'href="(/admin/case-file/\?client_id=\d+)"', row.split("</tr>")[0])
+        assert links == [f"/admin/case-file/?client_id={pk}"]
+
+
+def test_each_invoiced_delivery_links_its_invoice(filled, login_as):
+    from models.invoicing import generate_invoice
+
+    with filled.app_context():
+        month = db.session.scalar(sa.select(sa.func.max(ServiceDelivery.delivered_on)))
+        invoice = generate_invoice(month).id
+        invoiced = set(
+            db.session.scalars(sa.select(ServiceDelivery.id).where(ServiceDelivery.invoice_id == invoice)).all()
+        )
+    client = login_as("head")
+    html = page(client, f"{DELIVERIES}?page_size=100")
+    rows = html.split('name="rowid" class="action-checkbox"')[1:]
+    linked = 0
+    for row in rows:
+        pk = int(re.search(r'value="(\d+)"', row).group(1))
+        links = re.findall(r'href="/admin/invoices/details/\?id=(\d+)"', row.split("</tr>")[0])
+        assert links == ([str(invoice)] if pk in invoiced else [])
+        linked += bool(links)
+    assert linked > 0
