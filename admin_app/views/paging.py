@@ -28,11 +28,13 @@ from flask_admin.model.template import (
     EndpointLinkRowAction,
     ViewRowAction,
 )
+from flask_admin.model.widgets import XEditableWidget
 from flask_babel import format_decimal, gettext
 from markupsafe import Markup, escape
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ClauseElement, Executable
+from wtforms.widgets.core import clean_key
 
 from models import db
 
@@ -127,6 +129,9 @@ class FastListMixin:
     def get_list_row_actions(self):
         return stamped(super().get_list_row_actions())
 
+    def scaffold_list_form(self, widget=None, validators=None):
+        return super().scaffold_list_form(widget=widget or EditableCell(), validators=validators)
+
     def _tie_broken(self, query, sort_column, sort_desc):
         """Rows equal in the list's order come by their key, so every page and every request shows
         them in the same order (PostgreSQL is free to return ties in any order, page by page)."""
@@ -206,6 +211,40 @@ def stamped(actions: list) -> list:
             action = StampedRowAction(action, _endpoint_needle(action))
         drawn.append(action)
     return drawn
+
+
+def html_params(**attributes) -> Markup:
+    """WTForms' ``html_params``, written the same without a ``Markup.format`` per attribute (whose
+    formatter took a third of the time of a page with editable columns)."""
+    params = []
+    for key, value in sorted(attributes.items()):
+        key = clean_key(key)
+        if value is True:
+            params.append(str(escape(key)))
+        elif value is not False:
+            value = escape(value).replace(Markup('"'), Markup("&quot;"))
+            params.append(f'{escape(key)}="{value}"')
+    return Markup(" ".join(params))
+
+
+class EditableCell(XEditableWidget):
+    """Flask-Admin's in-line editing widget of a list cell, drawn by the ``html_params`` above."""
+
+    def __call__(self, field, **kwargs):
+        # Flask-Admin's XEditableWidget.__call__ (flask_admin/model/widgets.py) but for html_params.
+        display_value = kwargs.pop("display_value", "")
+        kwargs.setdefault("data-value", display_value)
+        kwargs.setdefault("data-role", "x-editable")
+        kwargs.setdefault("data-url", "./ajax/update/")
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("name", field.name)
+        kwargs.setdefault("href", "#")
+        if not kwargs.get("pk"):
+            raise ValueError("pk required")
+        kwargs["data-pk"] = str(kwargs.pop("pk"))
+        kwargs["data-csrf"] = kwargs.pop("csrf", "")
+        kwargs = self.get_kwargs(field, kwargs)
+        return Markup(f"<a {html_params(**kwargs)}>{escape(display_value)}</a>")
 
 
 #: A number ``url_for`` writes as it is, standing in for a row's key while a URL is built.

@@ -1,4 +1,4 @@
-"""list indexes: sort indexes carry the key (deliveries by date, amount, quantity); current clients
+"""list indexes: sort indexes carry the key (deliveries by date, amount, quantity); current clients by name and status
 
 A list breaks ties in its order by the record's key, so a page shows the same rows on every request,
 and picks a later page's keys by OFFSET over a narrow query (admin_app/views/paging.py).
