@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
@@ -15,7 +15,7 @@ from flask_admin.model import typefmt
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 
 from models import Choice, RuleViolation
@@ -34,6 +34,23 @@ ALL_STAFF = ("admin", "head", "case_manager", "accountant")
 MANAGERS = ("admin", "head", "case_manager")
 
 
+def label(choice: Choice) -> str:
+    """A choice's translated label, translated once per request (a list of 50 rows shows the same
+    few labels hundreds of times, and each translation looks up the request's language anew)."""
+    if not has_request_context():
+        return str(choice.label)
+    labels = g.setdefault("_choice_labels", {})
+    key = (type(choice), choice.value)
+    text = labels.get(key)
+    if text is None:
+        text = labels[key] = str(choice.label)
+    return text
+
+
+def _enum(view, value, name=None):
+    return label(value) if isinstance(value, Choice) else str(value)
+
+
 def _bool(view, value, name=None):
     return gettext("Yes") if value else gettext("No")
 
@@ -45,7 +62,7 @@ TYPE_FORMATTERS.update(
         Decimal: lambda view, value, name=None: format_money(value),
         bool: _bool,
         # A stored choice reads as its translated label, never as the code behind it.
-        Enum: lambda view, value, name=None: str(value),
+        Enum: _enum,
     }
 )
 
@@ -221,13 +238,14 @@ class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, Versi
 
 def badge(text, kind: str = "secondary") -> Markup:
     """A small coloured label for a list or details cell."""
-    return Markup('<span class="badge badge-{}">{}</span>').format(kind, text)
+    # An f-string of escaped parts: the same as Markup.format, which takes ten times as long.
+    return Markup(f'<span class="badge badge-{escape(kind)}">{escape(text)}</span>')
 
 
 def choice_label(view, context, model, name) -> str:
     """Show a stored choice by its translated label."""
     value = getattr(model, name)
-    return str(value) if isinstance(value, Choice) else (value or "")
+    return label(value) if isinstance(value, Choice) else (value or "")
 
 
-__all__ = ["ALL_STAFF", "MANAGERS", "RegisterView", "SecuredMixin", "badge", "choice_label", "_l"]
+__all__ = ["ALL_STAFF", "MANAGERS", "RegisterView", "SecuredMixin", "badge", "choice_label", "label", "_l"]

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask_admin.form import rules as form_rules
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import aliased, joinedload
 
 from models import (
@@ -23,7 +23,7 @@ from models import (
 from models.base import db
 from models.casework import STEP_KIND_ORDER, step_delete_errors
 
-from .base import badge
+from .base import badge, label
 from .shared import (
     CaseWorkView,
     ClientNameFilter,
@@ -50,7 +50,7 @@ def _needs(view, context, model, name):
     flagged = [(area, level) for area, level, _ in model.levels() if level in NEED_COLOURS]
     flagged.sort(key=lambda pair: pair[1] != NeedLevel.GREAT)
     return Markup(" ").join(
-        Markup('<span title="{}">{}</span>').format(level.label, badge(area.label, NEED_COLOURS[level]))
+        Markup(f'<span title="{escape(label(level))}">{badge(label(area), NEED_COLOURS[level])}</span>')
         for area, level in flagged
     )
 
