@@ -4,17 +4,19 @@ Flask-Admin counts every list for its pager and pages by ``OFFSET`` over the que
 eagerly joins what the columns show. On a million deliveries the first costs PostgreSQL a read of
 the whole table, the second reads and throws away 50,000 joined rows for page 1,000. Here:
 
-* **The total of a large, unfiltered list is the planner's estimate** (PostgreSQL only): the rows
-  ``EXPLAIN`` expects the list's own query to return, kept fresh by autovacuum's statistics. The
-  list says "about N" then. A list a user has searched or filtered, a case manager's list (kept to
-  their clients' records), a small table and SQLite are still counted exactly, and so is an export
-  (its progress bar needs the true number of rows).
+* **The total of a large, unfiltered list is the planner's estimate** (PostgreSQL only): when the
+  table holds ``LIST_ESTIMATE_FROM`` rows or more (``pg_class.reltuples``), the rows ``EXPLAIN``
+  expects the list's own query to return, kept fresh by autovacuum's statistics; the list says
+  "about N" then. A smaller table is counted in the same statement that asks its size. A list a
+  user has searched or filtered, a case manager's list (kept to their clients' records) and SQLite
+  are counted exactly, and so is an export (its progress bar needs the true number of rows).
 * **Ties in the list's order come by the record's key**, so a page shows the same rows on every
   request and no row is shown twice or skipped between pages.
 * **A page after the first is chosen by its keys first** (a "deferred join"): the ``OFFSET`` runs
   over the narrow query of primary keys, in the list's order and with the joins its sort, search and
   filters need, but without the relations shown in the columns; those are then loaded for the page's
-  rows only. The rows and their order are the same as a single query gives.
+  rows only. The rows and their order are the same as a single query gives (Flask-Admin's page
+  links are unchanged).
 """
 
 from urllib.parse import quote
@@ -70,6 +72,13 @@ def _compile_explain(element, compiler, **kw):
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
+def table_rows(model):
+    """PostgreSQL's count of ``model``'s table rows as of its last ANALYZE or VACUUM (-1 if never)."""
+    pg_class = sa.table("pg_class", sa.column("oid"), sa.column("reltuples"))
+    name = sa.func.quote_ident(sa.literal(model.__table__.name))
+    return sa.select(pg_class.c.reltuples).where(pg_class.c.oid == sa.func.to_regclass(name)).scalar_subquery()
+
+
 def planned_rows(session, count_query) -> int | None:
     """The rows PostgreSQL's planner expects ``count_query``'s FROM and WHERE to hold, or None."""
     statement = count_query.statement.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
@@ -96,11 +105,21 @@ class FastListMixin:
         return self.scope_condition() is None
 
     def _count(self, count_query, estimate: bool) -> int:
-        if estimate:
-            expected = planned_rows(db.session, count_query)
-            threshold = current_app.config["LIST_ESTIMATE_FROM"]
-            if expected is not None and expected >= threshold:
-                return AboutCount(rounded(expected))
+        if not estimate:
+            return count_query.scalar()
+        threshold = current_app.config["LIST_ESTIMATE_FROM"]
+        # One statement: the exact count when the table is small (PostgreSQL runs the count's
+        # sub-select only when its branch is taken), or nothing when it holds ``threshold`` rows or more.
+        exact = db.session.scalar(
+            sa.select(
+                sa.case((table_rows(self.model) >= threshold, sa.null()), else_=count_query.statement.scalar_subquery())
+            )
+        )
+        if exact is not None:
+            return exact
+        expected = planned_rows(db.session, count_query)
+        if expected is not None and expected >= threshold:
+            return AboutCount(rounded(expected))
         return count_query.scalar()
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
