@@ -15,7 +15,7 @@ from flask_admin.model import typefmt
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from models import Choice, RuleViolation
@@ -238,8 +238,8 @@ class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, Versi
 
 def badge(text, kind: str = "secondary") -> Markup:
     """A small coloured label for a list or details cell."""
-    # An f-string of escaped parts: the same as Markup.format, which takes ten times as long.
-    return Markup(f'<span class="badge badge-{escape(kind)}">{escape(text)}</span>')
+    # Markup + text escapes the text: the same as Markup.format, which takes ten times as long.
+    return Markup('<span class="badge badge-') + kind + Markup('">') + text + Markup("</span>")
 
 
 def choice_label(view, context, model, name) -> str:

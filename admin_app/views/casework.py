@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask_admin.form import rules as form_rules
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.orm import aliased, joinedload
 
 from models import (
@@ -50,7 +50,11 @@ def _needs(view, context, model, name):
     flagged = [(area, level) for area, level, _ in model.levels() if level in NEED_COLOURS]
     flagged.sort(key=lambda pair: pair[1] != NeedLevel.GREAT)
     return Markup(" ").join(
-        Markup(f'<span title="{escape(label(level))}">{badge(label(area), NEED_COLOURS[level])}</span>')
+        Markup('<span title="')
+        + label(level)
+        + Markup('">')
+        + badge(label(area), NEED_COLOURS[level])
+        + Markup("</span>")
         for area, level in flagged
     )
 

@@ -191,29 +191,29 @@ class StampedRowAction(BaseListRowAction):
         if not self._stampable:
             return self.action.render(context, row_id, row)
         if self._parts is None:
-            html = str(self.action.render(context, row_id, row))
+            drawn = Markup("") + self.action.render(context, row_id, row)
             needle = self.needle(row_id)
-            if html.count(needle) != 1:
+            if drawn.count(needle) != 1:
                 self._stampable = False
             else:
-                self._parts = html.split(needle)
-            return Markup(html)
-        return Markup(self.needle(row_id).join(self._parts))
+                self._parts = drawn.split(needle)
+            return drawn
+        return self.needle(row_id).join(self._parts)
 
 
-def _link_needle(row_id) -> str:
+def _link_needle(row_id) -> Markup:
     # ``…/details/?id=7&amp;url=…``: Flask-Admin puts the key first, the return URL after it.
-    return f"?id={escape(quote(str(row_id), safe=''))}&amp;"
+    return Markup("?id=") + quote(str(row_id), safe="") + Markup("&amp;")
 
 
-def _form_needle(row_id) -> str:
-    # ``<input id="id" name="id" required type="hidden" value="7">``
-    return f'value="{escape(row_id)}"'
+def _form_needle(row_id) -> Markup:
+    # ``<input id="id" name="id" type="hidden" value="7">``
+    return Markup('value="') + str(row_id) + Markup('"')
 
 
 def _endpoint_needle(action: EndpointLinkRowAction):
     # ``/admin/case-file/?client_id=7``
-    return lambda row_id: f"{action.id_arg}={escape(quote(str(row_id), safe=''))}"
+    return lambda row_id: escape(action.id_arg) + Markup("=") + quote(str(row_id), safe="")
 
 
 STAMPED = {ViewRowAction: _link_needle, EditRowAction: _link_needle, DeleteRowAction: _form_needle}
@@ -239,11 +239,11 @@ def html_params(**attributes) -> Markup:
     for key, value in sorted(attributes.items()):
         key = clean_key(key)
         if value is True:
-            params.append(str(escape(key)))
+            params.append(escape(key))
         elif value is not False:
             value = escape(value).replace(Markup('"'), Markup("&quot;"))
-            params.append(f'{escape(key)}="{value}"')
-    return Markup(" ".join(params))
+            params.append(escape(key) + Markup('="') + value + Markup('"'))
+    return Markup(" ").join(params)
 
 
 class EditableCell(XEditableWidget):
@@ -263,7 +263,7 @@ class EditableCell(XEditableWidget):
         kwargs["data-pk"] = str(kwargs.pop("pk"))
         kwargs["data-csrf"] = kwargs.pop("csrf", "")
         kwargs = self.get_kwargs(field, kwargs)
-        return Markup(f"<a {html_params(**kwargs)}>{escape(display_value)}</a>")
+        return Markup("<a ") + html_params(**kwargs) + Markup(">") + display_value + Markup("</a>")
 
 
 #: A number ``url_for`` writes as it is, standing in for a row's key while a URL is built.
