@@ -12,7 +12,7 @@ DELIVERIES ?= 1000000
 FLASK := $(BIN)/flask --app admin_app
 export FLASK_APP := admin_app
 
-.PHONY: help run test lint serve bench bench-export bench-lists db translations translations-update clean
+.PHONY: help run test lint serve bench bench-export bench-lists bench-invoice db translations translations-update clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ serve: $(BIN)/activate translations ## Migrate DATABASE_URL and serve it with gu
 bench-lists: $(BIN)/activate translations ## List-view benchmark at $(CLIENTS) clients, $(DELIVERIES) deliveries (BENCH_DATABASE=URL for PostgreSQL)
 	$(BIN)/python -m tests.bench.list_bench --clients $(CLIENTS) --deliveries $(DELIVERIES) \
 		$(if $(BENCH_DATABASE),--database $(BENCH_DATABASE)) --explain
+
+bench-invoice: $(BIN)/activate translations ## Invoice benchmark on bench-lists' data: first generation, regeneration, confirmation (BENCH_DATABASE=URL)
+	$(BIN)/python -m tests.bench.invoice_bench $(if $(BENCH_DATABASE),--database $(BENCH_DATABASE)) --explain
 
 clean: ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance

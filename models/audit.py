@@ -213,11 +213,14 @@ def _audit_rows(session: Session, flush_context) -> None:
 
 
 def _bulk_statement(orm_execute_state) -> None:
-    """An UPDATE or DELETE statement through the session (e.g. locking deliveries on an invoice) is
-    logged too: the table, the statement and its parameters (hidden for the users' table)."""
-    if not (orm_execute_state.is_update or orm_execute_state.is_delete):
-        return
+    """An UPDATE or DELETE statement through the session (e.g. putting deliveries on an invoice),
+    and an ``INSERT … SELECT`` (an invoice's lines, made from its deliveries in one statement), is
+    logged too: one entry for the statement, saying the table, the statement and its parameters
+    (hidden for the users' table). The rows it wrote are those the statement names."""
     statement = orm_execute_state.statement
+    bulk_insert = orm_execute_state.is_insert and getattr(statement, "select", None) is not None
+    if not (orm_execute_state.is_update or orm_execute_state.is_delete or bulk_insert):
+        return
     name = getattr(getattr(statement, "table", None), "name", None)
     if name is None or name in APPEND_ONLY:
         return
@@ -226,12 +229,16 @@ def _bulk_statement(orm_execute_state) -> None:
         params.update(orm_execute_state.parameters)
     hidden = name == "user"
     changes = {"statement": str(statement), "parameters": HIDDEN if hidden else jsonable(params)}
+    if bulk_insert:
+        action = AuditAction.CREATE
+    else:
+        action = AuditAction.UPDATE if orm_execute_state.is_update else AuditAction.DELETE
     user_id, actor = who()
     row = dict(
         at=datetime.now(UTC),
         user_id=user_id,
         actor=actor,
-        action=(AuditAction.UPDATE if orm_execute_state.is_update else AuditAction.DELETE).value,
+        action=action.value,
         table_name=name,
         record_id=None,
         changes=changes,

@@ -44,10 +44,10 @@ class ServiceDelivery(Versioned, db.Model):
     offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offer.id"), index=True)
     offer: Mapped[Offer | None] = relationship()
     notes: Mapped[str | None] = mapped_column(sa.String(500))
-    # One column, so a delivery can be on one invoice only.
+    # One column, so a delivery can be on one invoice only. Its line is the invoice's line of the
+    # same client, provider, component, mode and unit price (``models.invoicing.LINE_KEYS``).
     invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice.id"), index=True)
     invoice: Mapped["Invoice | None"] = relationship(foreign_keys=[invoice_id])  # noqa: F821
-    line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice_line.id"), index=True)
 
     def __str__(self) -> str:
         return f"{self.delivered_on:%d.%m.%Y} {self.component} – {self.client}"

@@ -91,12 +91,13 @@ class InvoiceLine(db.Model):
     __tablename__ = "invoice_line"
     __table_args__ = (
         choice_check("mode", PriceMode),
-        # Generating an invoice finds each delivery's line by these: one index look-up per delivery.
+        # An invoice's lines, and a line by its key (regenerating a draft matches groups to lines):
+        # the index of the foreign key invoice_id too, as it leads.
         sa.Index("ix_invoice_line_key", "invoice_id", "client_id", "provider_id", "component_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoice.id", ondelete="CASCADE"))
     invoice: Mapped[Invoice] = relationship(back_populates="lines", foreign_keys=[invoice_id])
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
     client: Mapped[Client] = relationship()

@@ -71,13 +71,19 @@ class User(Versioned, db.Model, UserMixin):
         return bool(mine & {str(getattr(n, "value", n)) for n in names})
 
     def track_failed_authn(self, auth_type: str, tfa: bool = False) -> None:
-        """Count a failed sign-in; the one that reaches SIGNIN_MAX_FAILURES locks the account."""
+        """Count a failed sign-in; the one that reaches SIGNIN_MAX_FAILURES locks the account.
+
+        One UPDATE that reads and writes the count in the database, not a versioned save of the
+        user: two wrong passwords typed at the same moment both count, and neither of them meets
+        a "changed by someone else" refusal meant for people editing the user's record."""
         super().track_failed_authn(auth_type, tfa)
-        self.failed_logins = (self.failed_logins or 0) + 1
-        if self.failed_logins >= current_app.config["SIGNIN_MAX_FAILURES"]:
-            self.locked_until = _now() + timedelta(minutes=_lock_minutes())
-            self.failed_logins = 0
-        db.session.commit()
+        table = User.__table__
+        reached = table.c.failed_logins + 1 >= current_app.config["SIGNIN_MAX_FAILURES"]
+        lock = _now() + timedelta(minutes=_lock_minutes())
+        self._counters(
+            failed_logins=sa.case((reached, 0), else_=table.c.failed_logins + 1),
+            locked_until=sa.case((reached, lock), else_=table.c.locked_until),
+        )
 
     def is_locked(self, form_error: list[str] | None = None) -> bool:
         """Flask-Security asks this after the password was right: refused while locked, else the count restarts."""
@@ -89,9 +95,15 @@ class User(Versioned, db.Model, UserMixin):
                 form_error.append(str(message))
             return True
         if self.failed_logins or self.locked_until:
-            self.failed_logins, self.locked_until = 0, None
-            db.session.commit()
+            self._counters(failed_logins=0, locked_until=None)
         return False
+
+    def _counters(self, **values) -> None:
+        """Write the sign-in counters straight to the row (no version raised, no audit of a password
+        guess) and read them back."""
+        db.session.execute(sa.update(User.__table__).where(User.__table__.c.id == self.id).values(**values))
+        db.session.commit()
+        db.session.refresh(self, ["failed_logins", "locked_until"])
 
 
 def _lock_minutes() -> int:

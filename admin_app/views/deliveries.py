@@ -26,14 +26,14 @@ def quantity(view, context, model, name) -> str:
 
 
 def _invoice(view, context, model, name):
+    """The confirmed invoice the delivery is on: a draft links no deliveries (it bills those of
+    its month on no invoice), confirming it links them."""
     invoice = model.invoice
     if invoice is None:
         return ""
     link = Markup('<a href="{}">{}</a>').format(
         row_url("invoices.details_view", "id", invoice.id), invoice.number or ""
     )
-    if invoice.is_draft:
-        return Markup("{} {}").format(badge(gettext("draft"), "secondary"), link)
     return Markup("{} {}").format(badge(gettext("invoiced"), "success"), link)
 
 

@@ -10,10 +10,11 @@ from flask_admin.actions import action
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from exports import invoice as workbook
 from models import (
+    AccessKind,
     Client,
     Invoice,
     InvoiceKind,
@@ -27,11 +28,12 @@ from models import (
     mark_sent,
 )
 from models.base import db
-from models.invoicing import net_total, stale, totals_by
+from models.invoicing import line_count, net_total, stale, totals_by
 
 from .access import limited_user_id, scoped
 from .base import RegisterView, badge, signed_in_roles
 from .deliveries import format_quantity
+from .seen import note_seen_in
 
 STATUS_COLOURS = {
     InvoiceStatus.DRAFT: "secondary",
@@ -145,7 +147,7 @@ class InvoiceView(RegisterView):
                         gettext(
                             "Draft invoice for %(month)s made: %(lines)s lines, %(total)s €.",
                             month=f"{month:%m.%Y}",
-                            lines=len(invoice.lines),
+                            lines=line_count(invoice),
                             total=invoice.total,
                         ),
                         "success",
@@ -196,6 +198,8 @@ class InvoiceView(RegisterView):
         if limited_user_id() is not None:
             abort(403)  # the workbook names every client on the invoice; a case manager sees their own
         name = workbook.filename(invoice)
+        # The workbook names every client on the invoice: each of them was seen.
+        note_seen_in(_clients_on(invoice), AccessKind.EXPORT, "invoice")
         return Response(
             stream_with_context(workbook.stream(invoice)),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -259,10 +263,16 @@ class InvoiceView(RegisterView):
             )
             .order_by(Client.last_name, Client.first_name, Client.id, InvoiceLine.id)
         ).all()
+        # The details page names the clients of these lines: each of them was seen.
+        if lines:
+            note_seen_in(_clients_on(invoice, scoped_only=True), AccessKind.DETAILS, "invoice")
+        # Which of the invoice's lines a credit note reverses: by a subquery, not a list of ids (an
+        # invoice of 80,000 lines is more parameters than PostgreSQL takes in one statement).
+        own = aliased(InvoiceLine)
         credited = set(
             db.session.scalars(
                 sa.select(InvoiceLine.credited_line_id).where(
-                    InvoiceLine.credited_line_id.in_([line.id for line in lines])
+                    InvoiceLine.credited_line_id.in_(sa.select(own.id).where(own.invoice_id == invoice.id))
                 )
             )
         )
@@ -283,6 +293,14 @@ class InvoiceView(RegisterView):
             "InvoiceStatus": InvoiceStatus,
             "InvoiceKind": InvoiceKind,
         }
+
+
+def _clients_on(invoice: Invoice, scoped_only: bool = False):
+    """The clients named on ``invoice``, once each, as (client_id, record_id = the invoice's id)."""
+    query = sa.select(InvoiceLine.client_id.label("client_id"), sa.literal(invoice.id).label("record_id"))
+    if scoped_only:
+        query = scoped(query, InvoiceLine)
+    return query.where(InvoiceLine.invoice_id == invoice.id).distinct()
 
 
 def register(admin) -> None:

@@ -69,18 +69,15 @@ def note_seen(client_ids, kind: AccessKind, table_name: str | None = None, recor
     )
 
 
-def note_exported(query, model) -> None:
-    """One access row per exported row of a client's register, written by one INSERT … SELECT."""
-    column = client_column(model)
-    if column is None:
-        return
-    pk = sa.inspect(model).primary_key[0]
-    rows = query.with_entities(column.label("client_id"), pk.label("record_id")).order_by(None).subquery()
+def _note_rows(rows, kind: AccessKind, table_name: str) -> None:
+    """Queue one access row per (client_id, record_id) row of the select ``rows``, written by one
+    INSERT … SELECT after the answer: an export or an invoice of thousands of clients costs one statement."""
+    rows = rows.subquery()
     common = _common()
     select = sa.select(
         *(sa.literal(value, type_=AccessEvent.__table__.c[key].type).label(key) for key, value in common.items()),
-        sa.literal(AccessKind.EXPORT.value).label("kind"),
-        sa.literal(model.__tablename__).label("table_name"),
+        sa.literal(kind.value).label("kind"),
+        sa.literal(table_name).label("table_name"),
         rows.c.client_id,
         rows.c.record_id,
     ).where(rows.c.client_id.is_not(None))
@@ -88,6 +85,41 @@ def note_exported(query, model) -> None:
     g._seen_selects.append(
         sa.insert(AccessEvent.__table__).from_select([*common, "kind", "table_name", "client_id", "record_id"], select)
     )
+
+
+def _clients_link(model):
+    """The link table of a register whose rows name several clients (a meeting's ``clients``):
+    ``(table, column of the row's key, column of the client)``, or None."""
+    relationship = sa.inspect(model).relationships.get("clients")
+    if relationship is None or relationship.secondary is None or relationship.mapper.class_ is not Client:
+        return None
+    # (meeting.id, meeting_client.meeting_id) and (client.id, meeting_client.client_id)
+    link_row = relationship.synchronize_pairs[0][1]
+    link_client = relationship.secondary_synchronize_pairs[0][1]
+    return relationship.secondary, link_row, link_client
+
+
+def note_exported(query, model) -> None:
+    """One access row per exported row and client of it, written by one INSERT … SELECT."""
+    pk = sa.inspect(model).primary_key[0]
+    column = client_column(model)
+    if column is not None:
+        rows = query.with_entities(column.label("client_id"), pk.label("record_id")).order_by(None)
+    elif (link := _clients_link(model)) is not None:
+        _table, link_row, link_client = link
+        exported = query.with_entities(pk.label("record_id")).order_by(None).subquery()
+        rows = sa.select(link_client.label("client_id"), link_row.label("record_id")).join(
+            exported, exported.c.record_id == link_row
+        )
+    else:
+        return
+    _note_rows(rows, AccessKind.EXPORT, model.__tablename__)
+
+
+def note_seen_in(rows, kind: AccessKind, table_name: str) -> None:
+    """Record that the signed-in user saw the clients of ``rows``, a select of ``client_id`` and
+    ``record_id`` (an invoice's lines, say), by one statement once the request has been answered."""
+    _note_rows(rows, kind, table_name)
 
 
 class SeenMixin:

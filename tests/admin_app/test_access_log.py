@@ -8,9 +8,10 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from models import AccessEvent, Assessment, Client, db
+from models import AccessEvent, Assessment, Client, Meeting, MeetingKind, db, generate_invoice
 from tests.admin_app.helpers import TUPLE_CHOICES, make, page, signed_in
 from tests.conftest import create_client
+from tests.deliveries import MONTH, active_client, create_delivery, setting
 
 pytestmark = TUPLE_CHOICES
 
@@ -120,3 +121,47 @@ def test_the_head_downloads_who_saw_the_client_as_a_workbook(app, client):
 
 def test_an_unknown_client_has_no_access_log(app, head):
     assert head.get("/admin/access-log/?client_id=999999").status_code == 404
+
+
+def test_a_meeting_export_logs_every_client_at_each_meeting(app, head):
+    kati, mari, tiit = (make(app, create_client, first_name=name) for name in ("Kati", "Mari", "Tiit"))
+    with app.app_context():
+        both = Meeting(held_on=date(2026, 3, 3), kind=MeetingKind.NETWORK, title="Võrgustikukohtumine")
+        both.clients = [db.session.get(Client, kati.id), db.session.get(Client, mari.id)]
+        alone = Meeting(held_on=date(2026, 3, 4), kind=MeetingKind.NETWORK, title="Koduvisiit")
+        alone.clients = [db.session.get(Client, tiit.id)]
+        db.session.add_all([both, alone])
+        db.session.commit()
+        both_id, alone_id = both.id, alone.id
+
+    head.get("/admin/meetings/export/xlsx/?search=Võrgustik").get_data()
+    assert sorted(accesses(app)) == sorted(
+        [(kati.id, "export", "meeting", both_id, "Head"), (mari.id, "export", "meeting", both_id, "Head")]
+    )
+    head.get("/admin/meetings/export/csv/").get_data()
+    assert (tiit.id, "export", "meeting", alone_id, "Head") in accesses(app)
+    assert len(accesses(app)) == 5
+
+
+def test_an_invoice_shown_or_downloaded_logs_the_clients_on_it(app, head):
+    with app.app_context():
+        provider, component, kati = setting()
+        jaan, mari = active_client(first_name="Jaan"), active_client(first_name="Mari")  # Mari: no delivery
+        for person in (kati, kati, jaan):
+            create_delivery(provider=provider, component=component, client=person)
+        ids = {"kati": kati.id, "jaan": jaan.id, "mari": mari.id}
+        invoice_id = generate_invoice(MONTH).id
+
+    page(head, f"/admin/invoices/details/?id={invoice_id}")
+    assert sorted(accesses(app)) == sorted(
+        [
+            (ids["kati"], "details", "invoice", invoice_id, "Head"),
+            (ids["jaan"], "details", "invoice", invoice_id, "Head"),
+        ]
+    )
+    head.get(f"/admin/invoices/{invoice_id}/download/").get_data()
+    exported = accesses(app, AccessEvent.kind == "export")
+    assert sorted(exported) == sorted(
+        [(ids["kati"], "export", "invoice", invoice_id, "Head"), (ids["jaan"], "export", "invoice", invoice_id, "Head")]
+    )
+    assert accesses(app, AccessEvent.client_id == ids["mari"]) == []

@@ -8,7 +8,7 @@ from itertools import count as counter
 import pytest
 from markupsafe import escape
 
-from models import Client, Offer, Procurement, Provider, codes
+from models import Client, Material, Offer, Procurement, Provider, codes
 from tests.admin_app.helpers import TUPLE_CHOICES, make, page, refused, saved, signed_in, snapshot
 from tests.conftest import create_component, create_provider, fetch, naughty_strings, post_form
 
@@ -107,3 +107,40 @@ def test_naughty_strings_are_kept_exactly_and_shown_escaped(app, client, target,
         assert shown_as in details, f"{s!r} not shown (escaped) on the details page"
         if "<" in s:
             assert s not in listing and s not in details, f"raw markup {s!r} reached the page"
+
+
+# --- Uploaded file names: every naughty string as a file's name -----------------------------------
+
+UNSAFE_IN_NAMES = set("/\\:*?\"<>|;&$`'%{}[]") | {chr(c) for c in range(32)} | {"\x7f"}
+
+
+@pytest.mark.parametrize("extension", [".pdf", ".png", ".docx"])
+def test_every_naughty_string_as_a_file_name_becomes_a_safe_one(extension):
+    from models.files import safe_name
+
+    for s in BLNS + NAMED + LONG:
+        name = safe_name(s + extension, extension)
+        assert not set(name) & UNSAFE_IN_NAMES, repr(s)
+        assert 0 < len(name) <= 200 and name.endswith(extension) and not name.startswith("."), repr(s)
+
+
+@pytest.mark.parametrize("chunk", range(4), ids=[f"names-{i}" for i in range(4)])
+def test_naughty_file_names_are_stored_safe_and_downloaded_as_attachments(app, client, chunk):
+    from tests.admin_app.test_materials import URL, download, fields, real_pdf, send, stored
+
+    signed_in(app, client, "case_manager")
+    pdf = real_pdf()
+    for n, s in enumerate(SAMPLE[chunk::4]):
+        # As a browser sends a name (HTML's multipart/form-data: '"', CR and LF percent-encoded).
+        sent = s.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+        saved(send(client, URL + "new/", fields(title=f"Leht {chunk}-{n}"), (pdf, f"{sent}.pdf")))
+        material = fetch(app, Material, Material.title == f"Leht {chunk}-{n}")
+        name = stored(app, material.document_id).name
+        assert not set(name) & UNSAFE_IN_NAMES and name.endswith(".pdf"), repr(s)
+        got = download(client, material.id)
+        assert got.status_code == 200 and got.get_data() == pdf
+        assert got.headers["Content-Disposition"].startswith("attachment;"), repr(s)
+        assert "\n" not in got.headers["Content-Disposition"] and "\r" not in got.headers["Content-Disposition"]
+        got.close()
+    html = page(client, URL)
+    assert "<script>alert" not in html

@@ -192,11 +192,13 @@ def test_each_clients_case_file_link_opens_that_clients_case_file(filled, login_
 
 
 def test_each_invoiced_delivery_links_its_invoice(filled, login_as):
-    from models.invoicing import generate_invoice
+    from models import confirm_invoice, generate_invoice
 
     with filled.app_context():
         month = db.session.scalar(sa.select(sa.func.max(ServiceDelivery.delivered_on)))
-        invoice = generate_invoice(month).id
+        invoice = generate_invoice(month)
+        confirm_invoice(invoice)
+        invoice = invoice.id
         invoiced = set(
             db.session.scalars(sa.select(ServiceDelivery.id).where(ServiceDelivery.invoice_id == invoice)).all()
         )

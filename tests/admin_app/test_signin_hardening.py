@@ -77,6 +77,24 @@ def test_a_right_password_starts_the_count_again(app, client, mari):
     assert sign_in(client, mari).status_code == 302
 
 
+def test_wrong_passwords_typed_at_the_same_moment_all_count(app, mari):
+    """Two sign-in requests hold the same user row; both fail. Each failure counts, and the second is
+    not refused as a stale edit of the user (which used to answer a 500)."""
+    limit = app.config["SIGNIN_MAX_FAILURES"]
+    with app.app_context():
+        first = db.session.scalars(sa.select(User).where(User.email == mari)).one()
+        with app.app_context():  # another request: a session of its own, loaded at the same moment
+            second = db.session.scalars(sa.select(User).where(User.email == mari)).one()
+            first_version = first.version
+            second.track_failed_authn("password")
+        first.track_failed_authn("password")
+        assert first.failed_logins == 2 and first.version == first_version
+        for _ in range(limit - 2):
+            with app.app_context():
+                db.session.scalars(sa.select(User).where(User.email == mari)).one().track_failed_authn("password")
+    assert fetch(app, User, User.email == mari).locked_until > _now()
+
+
 def test_a_new_password_needs_twelve_characters(app, client, mari):
     sign_in(client, mari)
     short = "lyhike-1234"  # 11 characters

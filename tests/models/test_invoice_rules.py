@@ -25,8 +25,10 @@ from models import (
     price_for,
     reference_number,
 )
+from models.audit import AuditEvent
 from models.deliveries import line_amount
 from models.invoices import valid_reference_number
+from models.invoicing import stale
 from tests.conftest import create_client, create_component, create_offer, create_provider
 from tests.deliveries import MONTH, active_client, contracted_provider, create_delivery, setting
 
@@ -156,6 +158,11 @@ def test_generation_picks_exactly_the_months_uninvoiced_payable_deliveries(ctx):
         (other.id, Decimal("3.00"), Decimal("30.00"), 1),
     }
     assert invoice.total == Decimal("65.00")
+    # A draft writes only its lines; confirming it links exactly the deliveries they bill.
+    assert not ctx.session.scalar(
+        sa.select(sa.func.count(ServiceDelivery.id)).where(ServiceDelivery.invoice_id.is_not(None))
+    )
+    confirm_invoice(invoice, today=CONFIRMED_ON)
     on_it = ctx.session.scalars(sa.select(ServiceDelivery.delivered_on).where(ServiceDelivery.invoice_id == invoice.id))
     assert sorted(on_it) == [date(2026, 9, 1), date(2026, 9, 15), date(2026, 9, 30)]
 
@@ -174,6 +181,94 @@ def test_regeneration_is_idempotent_and_picks_up_changes(ctx):
     regenerated = generate_invoice(MONTH)
     assert regenerated.total == Decimal("30.00") and len(regenerated.lines) == 1
     assert regenerated.lines[0].quantity == Decimal("3.00")
+
+
+def test_regeneration_drops_what_left_the_month_and_rewrites_only_changed_lines(ctx):
+    provider, component, client = setting(price="10.00")
+    leaves, changes, stays = active_client(), active_client(), active_client()
+    make = dict(provider=provider, component=component)
+    create_delivery(**make, client=leaves, quantity="2")
+    changed = create_delivery(**make, client=changes, quantity="1")
+    kept = create_delivery(**make, client=client, quantity="3", day=date(2026, 9, 3))
+    moved = create_delivery(**make, client=client, quantity="1", day=date(2026, 9, 4))
+    create_delivery(**make, client=stays, quantity="5")
+    draft = generate_invoice(MONTH)
+    ids = {line.client_id: line.id for line in draft.lines}
+    assert draft.total == Decimal("120.00")
+
+    leaves.target_group = "youth"  # left the pilot: SKA no longer pays for them
+    changed.quantity = Decimal("4")
+    moved.delivered_on = date(2026, 8, 31)
+    for delivery in (changed, moved):
+        assert delivery_errors(delivery) == {}
+    ctx.session.commit()
+    draft = generate_invoice(MONTH)
+
+    lines = {line.client_id: (line.quantity, line.amount, line.delivery_count) for line in draft.lines}
+    assert lines == {
+        changes.id: (Decimal("4.00"), Decimal("40.00"), 1),
+        client.id: (Decimal("3.00"), Decimal("30.00"), 1),
+        stays.id: (Decimal("5.00"), Decimal("50.00"), 1),
+    }
+    assert draft.total == Decimal("120.00")
+    # The line nothing touched is the same row; the changed ones were written again.
+    now = {line.client_id: line.id for line in draft.lines}
+    assert now[stays.id] == ids[stays.id] and now[changes.id] != ids[changes.id] and now[client.id] != ids[client.id]
+    confirm_invoice(draft, today=CONFIRMED_ON)  # not stale: the draft is what the deliveries say
+    on_it = ctx.session.scalars(sa.select(ServiceDelivery.id).where(ServiceDelivery.invoice_id == draft.id))
+    stayed = ctx.session.scalar(sa.select(ServiceDelivery.id).where(ServiceDelivery.client_id == stays.id))
+    assert sorted(on_it) == sorted([changed.id, kept.id, stayed])
+    assert ctx.session.get(ServiceDelivery, moved.id).invoice_id is None
+
+
+def test_confirmation_refuses_a_draft_whose_deliveries_changed_even_when_the_total_did_not(ctx):
+    provider, component, client = setting(price="10.00")
+    other = active_client()
+    two = create_delivery(provider=provider, component=component, client=client, quantity="2")
+    three = create_delivery(provider=provider, component=component, client=other, quantity="3")
+    draft = generate_invoice(MONTH)
+    # The same count and the same total, but each client's line is now wrong.
+    two.quantity, three.quantity = Decimal("3"), Decimal("2")
+    for delivery in (two, three):
+        assert delivery_errors(delivery) == {}
+    ctx.session.commit()
+    assert stale(draft)
+    with pytest.raises(RuleViolation, match="generate it again"):
+        confirm_invoice(draft, today=CONFIRMED_ON)
+    ctx.session.expire_all()
+    assert ctx.session.get(Invoice, draft.id).status == InvoiceStatus.DRAFT
+    assert ctx.session.get(ServiceDelivery, two.id).invoice_id is None  # the rollback unlinked them
+    draft = generate_invoice(MONTH)
+    assert not stale(draft)
+    assert {line.client_id: line.quantity for line in draft.lines} == {
+        client.id: Decimal("3.00"),
+        other.id: Decimal("2.00"),
+    }
+    assert confirm_invoice(draft, today=CONFIRMED_ON).number == "2026-0001"
+
+
+def test_generation_is_in_the_audit_trail_one_entry_per_statement(ctx):
+    provider, component, client = setting(price="10.00")
+    for day in (1, 2, 3):
+        create_delivery(provider=provider, component=component, client=client, day=date(2026, 9, day))
+    before = ctx.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
+    draft = generate_invoice(MONTH)
+    events = ctx.session.scalars(sa.select(AuditEvent).where(AuditEvent.id > before).order_by(AuditEvent.id)).all()
+    by_table = {(e.table_name, e.action) for e in events}
+    assert {("invoice", "create"), ("invoice_event", "create")} <= by_table
+    lines = [e for e in events if e.table_name == "invoice_line"]
+    assert [e.action for e in lines] == ["create"] and "service_delivery" not in {e.table_name for e in events}
+    assert lines[0].changes["statement"].startswith("INSERT INTO invoice_line")
+    assert draft.id in lines[0].changes["parameters"].values()
+    # Confirming links the deliveries: one entry for the statement, naming the invoice.
+    before = max(e.id for e in events)
+    confirm_invoice(draft, today=CONFIRMED_ON)
+    linked = ctx.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.id > before, AuditEvent.table_name == "service_delivery")
+    ).all()
+    assert [e.action for e in linked] == ["update"]
+    assert linked[0].changes["statement"].startswith("UPDATE service_delivery SET invoice_id")
+    assert draft.id in linked[0].changes["parameters"].values()
 
 
 def test_a_month_without_deliveries_gives_no_invoice(ctx):

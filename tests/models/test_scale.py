@@ -9,7 +9,8 @@ from models import Client, ServiceDelivery, db
 from models.clients import client_errors
 from models.codes import make_personal_code
 from models.deliveries import delivery_errors
-from models.invoicing import generate_invoice
+from models.invoices import month_end
+from models.invoicing import confirm_invoice, generate_invoice, payable
 from tests.conftest import count
 
 CLIENTS = 300
@@ -78,10 +79,14 @@ def test_a_month_of_it_invoices(app):
     with app.app_context():
         month = db.session.scalar(sa.select(sa.func.max(ServiceDelivery.delivered_on)))
         invoice = generate_invoice(month)
-        expected = db.session.scalar(
-            sa.select(sa.func.sum(ServiceDelivery.amount)).where(ServiceDelivery.invoice_id == invoice.id)
-        )
+        first = month.replace(day=1)
+        payable_total = sa.select(sa.func.sum(ServiceDelivery.amount)).where(payable(first, month_end(first)))
+        expected = db.session.scalar(payable_total)
         assert invoice.total == expected > 0
+        # Confirming links exactly the deliveries the draft's lines bill.
+        confirm_invoice(invoice)
+        linked = sa.select(sa.func.sum(ServiceDelivery.amount)).where(ServiceDelivery.invoice_id == invoice.id)
+        assert db.session.scalar(linked) == expected
 
 
 def test_refuses_a_database_that_holds_data(app):

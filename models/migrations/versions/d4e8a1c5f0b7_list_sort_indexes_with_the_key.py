@@ -14,7 +14,7 @@ and picks a later page's keys by OFFSET over a narrow query (admin_app/views/pag
   statuses rather than the table (51 ms → 18 ms for 83,000 active clients).
 
 Revision ID: d4e8a1c5f0b7
-Revises: 5e40d6d1201e
+Revises: f4b2c8d1e6a3
 Create Date: 2026-11-30 03:30:00
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d4e8a1c5f0b7"
-down_revision = "5e40d6d1201e"
+down_revision = "f4b2c8d1e6a3"
 branch_labels = None
 depends_on = None
 
