@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
@@ -27,11 +27,29 @@ from .access import ClientScopeMixin
 from .archive import hide_archived_choices
 from .export import ExportMixin
 from .fields import ModelConverter
+from .paging import FastListMixin
 from .seen import SeenMixin
 from .versions import VersionCheck
 
 ALL_STAFF = ("admin", "head", "case_manager", "accountant")
 MANAGERS = ("admin", "head", "case_manager")
+
+
+def label(choice: Choice) -> str:
+    """A choice's translated label, translated once per request (a list of 50 rows shows the same
+    few labels hundreds of times, and each translation looks up the request's language anew)."""
+    if not has_request_context():
+        return str(choice.label)
+    labels = g.setdefault("_choice_labels", {})
+    key = (type(choice), choice.value)
+    text = labels.get(key)
+    if text is None:
+        text = labels[key] = str(choice.label)
+    return text
+
+
+def _enum(view, value, name=None):
+    return label(value) if isinstance(value, Choice) else str(value)
 
 
 def _bool(view, value, name=None):
@@ -45,7 +63,7 @@ TYPE_FORMATTERS.update(
         Decimal: lambda view, value, name=None: format_money(value),
         bool: _bool,
         # A stored choice reads as its translated label, never as the code behind it.
-        Enum: lambda view, value, name=None: str(value),
+        Enum: _enum,
     }
 )
 
@@ -81,11 +99,12 @@ class SecuredMixin:
         abort(403)
 
 
-class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, VersionCheck, ModelView):
+class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, VersionCheck, FastListMixin, ModelView):
     """A register screen: list, search, filters, details, forms checked by the domain's rules.
     Least access (a case manager sees their own clients' records only) is ``ClientScopeMixin``'s;
     who opened or exported a client's data is logged by ``SeenMixin``; a save over someone else's
-    newer one is refused by ``VersionCheck``."""
+    newer one is refused by ``VersionCheck``; a large list's total and deep pages stay fast by
+    ``FastListMixin``."""
 
     read_roles = ALL_STAFF
     write_roles = MANAGERS
@@ -234,13 +253,14 @@ class RegisterView(SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, Versi
 
 def badge(text, kind: str = "secondary") -> Markup:
     """A small coloured label for a list or details cell."""
-    return Markup('<span class="badge badge-{}">{}</span>').format(kind, text)
+    # Markup + text escapes the text: the same as Markup.format, which takes ten times as long.
+    return Markup('<span class="badge badge-') + kind + Markup('">') + text + Markup("</span>")
 
 
 def choice_label(view, context, model, name) -> str:
     """Show a stored choice by its translated label."""
     value = getattr(model, name)
-    return str(value) if isinstance(value, Choice) else (value or "")
+    return label(value) if isinstance(value, Choice) else (value or "")
 
 
-__all__ = ["ALL_STAFF", "MANAGERS", "RegisterView", "SecuredMixin", "badge", "choice_label", "_l"]
+__all__ = ["ALL_STAFF", "MANAGERS", "RegisterView", "SecuredMixin", "badge", "choice_label", "label", "_l"]
