@@ -1,10 +1,12 @@
 """Estonian first, English second: locale choice, date and money formats for the screens."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from flask import Blueprint, current_app, has_request_context, redirect, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -40,7 +42,49 @@ def format_money(value: Decimal | None) -> str:
     """Euros with cents in the user's language, e.g. ``1 234,50 €``."""
     if value is None:
         return ""
-    return format_currency(value, "EUR", locale=str(get_locale() or "et"))
+    return two_decimals(value, str(get_locale() or "et"), currency=True)
+
+
+def format_quantity(value: Decimal) -> str:
+    """A number with two decimals the way the user's language writes it (``1 234,50`` in Estonian)."""
+    return two_decimals(value, str(get_locale() or "et"), currency=False)
+
+
+def _babel(value, locale: str, currency: bool) -> str:
+    if currency:
+        return format_currency(value, "EUR", locale=locale)
+    return format_decimal(value, format="#,##0.00", locale=locale)
+
+
+def two_decimals(value, locale: str, currency: bool) -> str:
+    """Babel's ``format_currency`` (euros) or ``format_decimal`` with ``#,##0.00``, by a shortcut for
+    what a list shows most: a non-negative amount with at most two decimals (no rounding to do). A
+    page of deliveries formats 150 of them; Babel takes a tenth of a millisecond for each."""
+    parts = _two_decimal_parts(locale, currency)
+    fits = isinstance(value, Decimal) and value.is_finite() and value >= 0 and value.as_tuple().exponent >= -2
+    if parts is None or not fits:
+        return _babel(value, locale, currency)
+    return _shortcut(value, parts)
+
+
+def _shortcut(value: Decimal, parts: tuple[str, str, str, str]) -> str:
+    prefix, group, decimal, suffix = parts
+    digits = f"{value:,.2f}".replace(",", "\0").replace(".", decimal).replace("\0", group)
+    return prefix + digits + suffix
+
+
+@lru_cache(maxsize=16)
+def _two_decimal_parts(locale: str, currency: bool) -> tuple[str, str, str, str] | None:
+    """(before, group separator, decimal separator, after) as Babel writes numbers in ``locale``, or
+    None when the shortcut would not write them exactly as Babel does (then Babel always does)."""
+    written = re.fullmatch(r"(\D*)1(\D+)234(\D+)567(\D+)89(\D*)", _babel(Decimal("1234567.89"), locale, currency))
+    if written is None or written.group(2) != written.group(3):
+        return None
+    parts = (written.group(1), written.group(2), written.group(4), written.group(5))
+    samples = ("0", "0.5", "7", "12.30", "999.99", "1000", "25000.5", "100000", "1234567.8")
+    if any(_shortcut(Decimal(s), parts) != _babel(Decimal(s), locale, currency) for s in samples):
+        return None
+    return parts
 
 
 @bp.post("/language/<code>")

@@ -71,6 +71,9 @@ class Config:
     # from the queue RQ_QUEUE, each for at most BACKGROUND_JOB_TIMEOUT seconds; without it, in the app.
     BACKGROUND_EXPORT_ROWS = _int("BACKGROUND_EXPORT_ROWS", 50_000)
     DOWNLOAD_KEEP_HOURS = _int("DOWNLOAD_KEEP_HOURS", 24)
+    # On PostgreSQL, an unfiltered list the planner expects to hold at least this many rows shows
+    # "about N" (the planner's estimate) instead of counting every row for its pager.
+    LIST_ESTIMATE_FROM = _int("LIST_ESTIMATE_FROM", 50_000)
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "juhtum")
     BACKGROUND_JOB_TIMEOUT = _int("BACKGROUND_JOB_TIMEOUT", 3600)

@@ -31,6 +31,7 @@ from .clients import (
 )
 from .deliveries import ServiceDelivery, delivery_errors, price_for
 from .downloads import Download, DownloadStatus, purge_expired
+from .files import StoredFile, UploadError
 from .invoices import Invoice, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceStatus, reference_number
 from .invoicing import confirm_invoice, create_credit_note, generate_invoice, mark_paid, mark_sent
 from .letter_numbers import LetterCounter
@@ -56,6 +57,8 @@ from .supervision import Inspection, Severity, Violation, ViolationKind, Violati
 from .users import Role, RoleName, User
 
 __all__ = [
+    "StoredFile",
+    "UploadError",
     "Download",
     "DownloadStatus",
     "purge_expired",

@@ -2,7 +2,7 @@
 
 import enum
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -60,6 +60,16 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
 
 
 CENT = Decimal("0.01")
+
+#: The days the registers reason about: a period or a date outside them is a typing error, refused with a
+#: message (arithmetic on year 1 or 9999 — an age band, a deadline — would otherwise fail).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
+
+def day_in_range(day: date | None) -> bool:
+    """True when ``day`` is none, or within the days the registers reason about."""
+    return day is None or EARLIEST_DAY <= day <= LATEST_DAY
 
 
 def money(value) -> Decimal:

@@ -21,6 +21,7 @@ from . import demo_casework_data as data
 from .base import RuleViolation, db
 from .casework import Assessment, CaseStep, Counselling, LifeArea, assessment_errors, counselling_errors, step_errors
 from .clients import Client, ClientStatus, TargetGroup
+from .files import simple_pdf, stored_file
 from .materials import Material, material_errors
 from .meetings import FollowUp, Meeting, meeting_errors
 from .plans import ActionPlan, Activity, Goal, plan_errors
@@ -350,5 +351,9 @@ def _materials(rng: random.Random, today: date, managers, head) -> int:
     for title, kind, url, note in data.MATERIALS:
         sent = today - timedelta(days=rng.randint(5, 300))
         by = rng.choice([*managers, head] if head else managers)
-        _add(Material(title=title, kind=kind, sent_on=sent, by=by, url=url, note=note), material_errors)
+        material = Material(title=title, kind=kind, sent_on=sent, by=by, url=url, note=note)
+        if kind == "forwarded_to_ska":  # what went to SKA went as a document: kept in the database
+            pdf = simple_pdf(title, (f"Rapla vald, {sent:%d.%m.%Y}", note or ""))
+            material.document = stored_file(pdf, f"{title}.pdf", by.id if by else None)
+        _add(material, material_errors)
     return len(data.MATERIALS)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .archive import Archivable
 from .base import Choice, ChoiceType, Versioned, choice_check, db
 from .clients import Client
+from .files import StoredFile
 from .letter_numbers import next_number
 from .terms import LetterTerms, add_calendar_days, add_months, add_working_days, current_terms
 from .users import User
@@ -113,10 +114,11 @@ class Letter(Archivable, Versioned, db.Model):
     answered_on: Mapped[date | None] = mapped_column(index=True)
     outgoing_number: Mapped[str | None] = mapped_column(sa.String(40))
     answer_text: Mapped[str | None] = mapped_column(sa.Text)
-    answer_file_name: Mapped[str | None] = mapped_column(sa.String(200))
-    answer_stored_name: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
-    answer_content_type: Mapped[str | None] = mapped_column(sa.String(120))
-    answer_size: Mapped[int | None]
+    #: The answer as a file, kept in the database; it goes with the letter (replaced or deleted).
+    answer_document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"), index=True, unique=True)
+    answer_document: Mapped[StoredFile | None] = relationship(
+        cascade="all, delete-orphan", single_parent=True, lazy="joined"
+    )
     #: Answered (or forwarded) after the deadline: set when it happens, never cleared.
     late: Mapped[bool] = mapped_column(default=False, index=True)
     unanswered_ground: Mapped[UnansweredGround | None] = mapped_column(ChoiceType(UnansweredGround))
@@ -158,20 +160,18 @@ class Letter(Archivable, Versioned, db.Model):
 
 
 class LetterAttachment(db.Model):
-    """Lisa: a file that came with the letter, kept under the instance folder by a generated name."""
+    """Lisa: a file that came with the letter, kept in the database."""
 
     __tablename__ = "letter_attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_id: Mapped[int] = mapped_column(sa.ForeignKey("letter.id", ondelete="CASCADE"), index=True)
     letter: Mapped[Letter] = relationship(back_populates="attachments")
-    file_name: Mapped[str] = mapped_column(sa.String(200))
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(120))
-    size: Mapped[int]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_file.id"), index=True, unique=True)
+    document: Mapped[StoredFile] = relationship(cascade="all, delete-orphan", single_parent=True, lazy="joined")
 
     def __str__(self) -> str:
-        return self.file_name
+        return self.document.name if self.document else ""
 
 
 # --- Deadlines: plain functions of the registration date, the kind and the settings -------------
@@ -312,7 +312,7 @@ def _outcome_errors(letter: Letter, today: date) -> dict[str, str]:
             errors["answered_on"] = str(_l("Give the date of the answer."))
         if _blank(letter.outgoing_number):
             errors["outgoing_number"] = str(_l("Give the number of the outgoing answer."))
-        if _blank(letter.answer_text) and not letter.answer_stored_name:
+        if _blank(letter.answer_text) and letter.answer_document is None:
             errors["answer_text"] = str(_l("Write the answer or attach it as a file."))
     elif letter.answered_on or not _blank(letter.outgoing_number):
         errors["status"] = str(_l("A letter with an answer date is answered: choose the status Answered."))

@@ -1,14 +1,16 @@
 """Juhtumitöö: need assessments, procedural steps and counselling."""
 
+import sqlalchemy as sa
 from flask_admin.form import rules as form_rules
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from models import (
     Assessment,
     CaseStep,
+    Client,
     Counselling,
     LifeArea,
     NeedLevel,
@@ -21,7 +23,7 @@ from models import (
 from models.base import db
 from models.casework import STEP_KIND_ORDER, step_delete_errors
 
-from .base import badge
+from .base import badge, label
 from .shared import (
     CaseWorkView,
     ClientNameFilter,
@@ -48,7 +50,11 @@ def _needs(view, context, model, name):
     flagged = [(area, level) for area, level, _ in model.levels() if level in NEED_COLOURS]
     flagged.sort(key=lambda pair: pair[1] != NeedLevel.GREAT)
     return Markup(" ").join(
-        Markup('<span title="{}">{}</span>').format(level.label, badge(area.label, NEED_COLOURS[level]))
+        Markup('<span title="')
+        + label(level)
+        + Markup('">')
+        + badge(label(area), NEED_COLOURS[level])
+        + Markup("</span>")
         for area, level in flagged
     )
 
@@ -182,15 +188,8 @@ class CaseStepView(CaseWorkView):
     form_widget_args = {"note": {"rows": 3}}
 
     #: The timeline: each client's steps together, by date, a day's steps in the order of the procedure.
-    def timeline(self):
-        return (
-            client_last_name(CaseStep),
-            client_first_name(CaseStep),
-            CaseStep.client_id,
-            CaseStep.done_on,
-            STEP_KIND_ORDER,
-            CaseStep.id,
-        )
+    def timeline(self, client):
+        return (client.last_name, client.first_name, CaseStep.client_id, CaseStep.done_on, STEP_KIND_ORDER, CaseStep.id)
 
     def get_sortable_columns(self):
         columns = super().get_sortable_columns()
@@ -202,11 +201,19 @@ class CaseStepView(CaseWorkView):
         return columns
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
-        if sort_column is None:
-            return query.order_by(*self.timeline()), joins
-        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        # The client's name comes from a join (not a sub-select per row), so the planner can walk
+        # ix_client_name and each client's steps by ix_case_step_client_id instead of sorting the table.
+        client = joins.get((True, CaseStep.client))
+        if client is None:
+            client = joins[(True, CaseStep.client)] = aliased(Client)
+            query = query.join(client, CaseStep.client)
+        if sort_column == "client":
+            order = sa.desc if sort_desc else sa.asc
+            query = query.order_by(order(client.last_name), order(client.first_name))
+        elif sort_column is not None:
+            query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
         # Within the chosen order, the rest still reads as a timeline.
-        return query.order_by(*self.timeline()), joins
+        return query.order_by(*self.timeline(client)), joins
 
     def on_model_delete(self, model):
         errors = step_delete_errors(model)

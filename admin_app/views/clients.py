@@ -15,7 +15,7 @@ from models.base import db
 
 from ..i18n import format_date
 from .archive import ArchiveMixin
-from .base import RegisterView, badge
+from .base import RegisterView, badge, label
 from .fields import DateField, strip
 
 STATUS_COLOURS = {
@@ -27,7 +27,7 @@ STATUS_COLOURS = {
 
 
 def _status(view, context, model, name):
-    text = badge(model.status.label, STATUS_COLOURS[model.status])
+    text = badge(label(model.status), STATUS_COLOURS[model.status])
     if model.status == ClientStatus.EXITED and model.exit_date:
         text += Markup(" <small>{}</small>").format(format_date(model.exit_date))
     return text

@@ -1,9 +1,8 @@
 """Teenuse osutamised: the delivery register, priced on save, locked once invoiced; bulk load from Excel."""
 
-from babel.numbers import format_decimal
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
@@ -13,14 +12,11 @@ from models import Client, ClientStatus, Provider, ServiceComponent, ServiceDeli
 from models.base import db
 from models.delivery_sheet import COLUMNS, SheetError, load_deliveries
 
+from ..i18n import format_quantity
 from .base import RegisterView, badge
+from .paging import row_url
 
 WRITERS = ("head", "case_manager", "accountant")
-
-
-def format_quantity(value) -> str:
-    """A quantity with two decimals the way the user's language writes it (12,50 in Estonian)."""
-    return format_decimal(value, format="#,##0.00", locale=str(get_locale() or "et"))
 
 
 def quantity(view, context, model, name) -> str:
@@ -35,7 +31,9 @@ def _invoice(view, context, model, name):
     invoice = model.invoice
     if invoice is None:
         return ""
-    link = Markup('<a href="{}">{}</a>').format(url_for("invoices.details_view", id=invoice.id), invoice.number or "")
+    link = Markup('<a href="{}">{}</a>').format(
+        row_url("invoices.details_view", "id", invoice.id), invoice.number or ""
+    )
     return Markup("{} {}").format(badge(gettext("invoiced"), "success"), link)
 
 

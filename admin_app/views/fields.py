@@ -11,7 +11,8 @@ from flask_babel import gettext
 from wtforms import fields, validators, widgets
 
 from models import Choice
-from models.base import ChoiceType
+from models.base import EARLIEST_DAY, LATEST_DAY, ChoiceType, day_in_range
+from models.text import text_error
 
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 
@@ -35,6 +36,15 @@ class DateField(fields.DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(gettext("Give a date as dd.mm.yyyy, e.g. 24.02.2026.")) from None
+        if not day_in_range(self.data):
+            self.data = None
+            raise ValueError(
+                gettext(
+                    "Give a date between %(first)s and %(last)s.",
+                    first=f"{EARLIEST_DAY:%d.%m.%Y}",
+                    last=f"{LATEST_DAY:%d.%m.%Y}",
+                )
+            )
 
 
 class DecimalField(fields.DecimalField):
@@ -75,11 +85,12 @@ class DecimalField(fields.DecimalField):
         return f"{self.data:.2f}".replace(".", ",")
 
 
-def no_nul(form, field):
-    """PostgreSQL cannot store a NUL character in text (SQLite can): refuse it with a message
-    instead of a database error, the same on both."""
-    if isinstance(field.data, str) and "\x00" in field.data:
-        raise validators.ValidationError(gettext("The text contains a NUL character (\\0); remove it."))
+def plain_text(form, field):
+    """Every text field: no control characters (models.text), and a required one more than white space."""
+    required = any(isinstance(v, validators.InputRequired | validators.DataRequired) for v in field.validators)
+    message = text_error(field.data, required=required)
+    if message is not None:
+        raise validators.StopValidation(message)
 
 
 def choice_value(value):
@@ -103,7 +114,7 @@ class ModelConverter(AdminModelConverter):
             field_args = {**(field_args or {}), "coerce": choice_value}
         elif columns and isinstance(columns[0].type, sa.String) and not isinstance(columns[0].type, ChoiceType):
             args = dict(field_args or {})
-            args["validators"] = [*args.get("validators", []), no_nul]
+            args["validators"] = [*args.get("validators", []), plain_text]
             field_args = args
         return super().convert(model, mapper, name, prop, field_args, hidden_pk)
 

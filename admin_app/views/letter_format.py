@@ -84,11 +84,12 @@ def file_link(endpoint: str, pk: int, name: str, size: int | None) -> Markup:
 
 
 def answer_file_cell(view, context, model, name):
-    if not model.answer_stored_name:
+    document = model.answer_document
+    if document is None:
         return ""
     if not may_see(model):
         return ak_badge()
-    return file_link(".answer_file_view", model.id, model.answer_file_name, model.answer_size)
+    return file_link(".answer_file_view", model.id, document.name, document.size)
 
 
 def attachments_cell(view, context, model, name):
@@ -96,7 +97,9 @@ def attachments_cell(view, context, model, name):
         return ""
     if not may_see(model):
         return ak_badge()
-    return Markup("<br>").join(file_link(".attachment_view", a.id, a.file_name, a.size) for a in model.attachments)
+    return Markup("<br>").join(
+        file_link(".attachment_view", a.id, a.document.name, a.document.size) for a in model.attachments
+    )
 
 
 def terms_cell(view, context, model, name):

@@ -310,13 +310,13 @@ class LetterView(ArchiveMixin, LetterFiles, RegisterView):
         form = self._trim(super().edit_form(obj), obj)
         if "remove_attachments" in form:
             if obj is not None and obj.attachments:
-                form.remove_attachments.choices = [(str(a.id), a.file_name) for a in obj.attachments]
+                form.remove_attachments.choices = [(str(a.id), a.document.name) for a in obj.attachments]
             else:
                 del form.remove_attachments
-        if obj is not None and "answer_file" in form and obj.answer_stored_name:
+        if obj is not None and "answer_file" in form and obj.answer_document is not None:
             form.answer_file.description = Markup("{} {}. {}").format(
                 gettext("Attached:"),
-                file_link(".answer_file_view", obj.id, obj.answer_file_name, obj.answer_size),
+                file_link(".answer_file_view", obj.id, obj.answer_document.name, obj.answer_document.size),
                 gettext("Choose a file to replace it."),
             )
         if obj is not None and "extended_until" in form and obj.registered_on and obj.kind:
@@ -335,7 +335,7 @@ class LetterView(ArchiveMixin, LetterFiles, RegisterView):
             query, count_query = query.filter(hidden), count_query.filter(hidden)
         return query, count_query, joins, count_joins
 
-    # --- Saving: files kept only when the letter is -----------------------------------------------
+    # --- Saving: files kept only when the letter is (the same transaction) ----------------------
 
     def on_model_change(self, form, model, is_created):
         errors = self.take_files(form, model)

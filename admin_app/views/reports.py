@@ -13,6 +13,7 @@ from flask_login import current_user
 from exports.reports import REPORTS
 from exports.reports.workbook import write_report
 from exports.tabular import Conventions, Kind
+from models.base import EARLIEST_DAY, LATEST_DAY, day_in_range
 
 from .base import SecuredMixin
 
@@ -103,6 +104,15 @@ class ReportsView(SecuredMixin, BaseView):
             errors.append(gettext("Give the first day as dd.mm.yyyy."))
         if end is None:
             errors.append(gettext("Give the last day as dd.mm.yyyy."))
+        if not (day_in_range(start) and day_in_range(end)):
+            errors.append(
+                gettext(
+                    "Give days between %(first)s and %(last)s.",
+                    first=f"{EARLIEST_DAY:%d.%m.%Y}",
+                    last=f"{LATEST_DAY:%d.%m.%Y}",
+                )
+            )
+            return start, end, errors
         if start and end and end < start:
             errors.append(gettext("The last day cannot be before the first."))
         if start and end and (end - start).days > 366 * 10:

@@ -216,3 +216,32 @@ def test_a_change_from_the_command_line_names_the_command(app):
     (created,) = events(app, "user", AuditEvent.action == "create")
     assert created.actor.startswith("CLI: ") and "create-user" in created.actor
     assert created.user_id is None and created.changes["email"] == [None, "uus@test.ee"]
+
+
+def test_a_stored_file_is_logged_by_name_size_and_hash_never_by_its_bytes(app, client):
+    import hashlib
+    import json
+
+    from models import Material
+    from tests.admin_app.test_materials import URL as MATERIALS
+    from tests.admin_app.test_materials import fields, real_pdf, send
+
+    signed_in(app, client, "case_manager")
+    pdf = real_pdf("Salajane sisu")
+    saved(send(client, MATERIALS + "new/", fields(), (pdf, "infoleht.pdf")))
+    (created,) = events(app, "stored_file", AuditEvent.action == "create")
+    assert created.changes["name"] == [None, "infoleht.pdf"]
+    assert created.changes["size"] == [None, len(pdf)]
+    assert created.changes["sha256"] == [None, hashlib.sha256(pdf).hexdigest()]
+    assert created.changes["content"] == [None, f"<{len(pdf)} bytes>"]
+    material = fetch(app, Material)
+    assert events(app, "material", AuditEvent.action == "create")[0].changes["document_id"] == [
+        None,
+        material.document_id,
+    ]
+
+    delete(client, MATERIALS, material.id)
+    (deleted,) = events(app, "stored_file", AuditEvent.action == "delete")
+    assert deleted.changes["name"] == ["infoleht.pdf", None] and "content" not in deleted.changes
+    logged = json.dumps([e.changes for e in events(app, "stored_file") + events(app, "material")])
+    assert "Salajane sisu" not in logged and "%PDF" not in logged, "no file bytes in the log"

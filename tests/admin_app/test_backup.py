@@ -4,8 +4,28 @@ on SQLite (online backup API) and PostgreSQL (pg_dump / pg_restore)."""
 import pytest
 import sqlalchemy as sa
 
-from models import Client, audit, db, demo
+from models import Client, Letter, LetterAttachment, Material, StoredFile, audit, db, demo
+from models.files import stored_file
+from tests.admin_app.test_materials import DOCX, PNG, real_pdf
 from tests.conftest import KEEP, count, create_client
+
+#: Files kept with the demo records: an information material's, a letter's attachment and answer.
+FILES = {"infoleht.pdf": real_pdf("Infoleht"), "lisa.png": PNG, "vastus.docx": DOCX}
+
+
+def _attach_files() -> None:
+    material = db.session.scalars(sa.select(Material).order_by(Material.id)).first()
+    material.document = stored_file(FILES["infoleht.pdf"], "infoleht.pdf")
+    letter = db.session.scalars(sa.select(Letter).order_by(Letter.id)).first()
+    letter.attachments.append(LetterAttachment(document=stored_file(FILES["lisa.png"], "lisa.png")))
+    letter.answer_document = stored_file(FILES["vastus.docx"], "vastus.docx")
+    db.session.commit()
+
+
+def _files() -> dict[str, bytes]:
+    db.session.remove()
+    rows = db.session.execute(sa.select(StoredFile.name, StoredFile.content)).all()
+    return {name: bytes(content) for name, content in rows}
 
 
 @pytest.fixture
@@ -41,6 +61,7 @@ def demo_database(app, tmp_path):
     """The demo municipality loaded; yields every table's rows as they were."""
     with app.app_context():
         demo.load(tmp_path)
+        _attach_files()
         yield _snapshot()
 
 
@@ -51,7 +72,7 @@ def test_the_demo_database_survives_a_round_trip(app, run, demo_database, tmp_pa
     assert file.stat().st_size > 0 and file.stat().st_mode & 0o077 == 0, "the copy is for its owner's eyes only"
     with app.app_context():
         _wipe()
-    assert count(app, Client) == 0
+    assert count(app, Client) == 0 and count(app, StoredFile) == 0
     result = run("restore", str(file))
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -59,6 +80,10 @@ def test_the_demo_database_survives_a_round_trip(app, run, demo_database, tmp_pa
     assert sum(len(rows) for rows in demo_database.values()) > 100
     for table, rows in demo_database.items():
         assert after[table] == rows, f"table {table} differs after the round trip"
+    with app.app_context():
+        files = _files()
+    assert FILES.items() <= files.items(), "every kept file comes back byte for byte"
+    assert len(files) == len(demo_database["stored_file"]) > len(FILES), "the demo's own documents too"
 
 
 def test_restore_refuses_to_overwrite_data_without_force(app, run, demo_database, tmp_path):

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from admin_app.auth import create_user
-from models import Letter, LetterAttachment, User
+from models import Letter, LetterAttachment, StoredFile, User
 from models.terms import add_working_days
 from tests.admin_app.helpers import (
     TUPLE_CHOICES,
@@ -26,7 +26,7 @@ from tests.admin_app.helpers import (
     submit,
 )
 from tests.admin_app.test_materials import real_pdf
-from tests.conftest import PASSWORD, create_letter, fetch
+from tests.conftest import PASSWORD, count, create_letter, csrf_token, fetch
 
 pytestmark = TUPLE_CHOICES
 
@@ -278,8 +278,8 @@ def test_attachments_and_answer_files_are_kept_and_served_only_to_those_who_may_
         ),
         "attachment",
     )
-    folder = Path(app.instance_path) / "uploads" / "letters"
-    assert len(list(folder.iterdir())) == 2
+    assert count(app, StoredFile) == 2, "the refused file is not kept"
+    assert not (Path(app.instance_path) / "uploads").exists(), "nothing on the app's own disk"
     attachments = {a.letter_id: a.id for a in snapshot_attachments(app)}
     got = client.get(f"{URL}attachment/?id={attachments[open_letter.id]}")
     assert got.status_code == 200 and got.data == real_pdf("Kiri")
@@ -294,24 +294,33 @@ def test_attachments_and_answer_files_are_kept_and_served_only_to_those_who_may_
         "answer_file": _pdf("vastus.pdf"),
     }
     saved(_multipart(client, f"{URL}edit/?id={open_letter.id}", answer))
-    assert fetch(app, Letter, Letter.id == open_letter.id).answer_file_name == "vastus.pdf"
+    assert fetch(app, Letter, Letter.id == open_letter.id).answer_document.name == "vastus.pdf"
     got = client.get(f"{URL}answer-file/?id={open_letter.id}")
     assert got.status_code == 200 and got.data == real_pdf("Kiri")
+    assert got.headers["Content-Type"] == "application/pdf" and got.headers["X-Content-Type-Options"] == "nosniff"
     got.close()
+    # A new answer file replaces the old one, which goes with the save.
+    saved(_multipart(client, f"{URL}edit/?id={open_letter.id}", {"answer_file": _pdf("vastus 2.pdf")}))
+    assert fetch(app, Letter, Letter.id == open_letter.id).answer_document.name == "vastus 2.pdf"
+    assert count(app, StoredFile) == 3
 
     registrar = app.test_client()
     signed_in(app, registrar, "registrar")
     seen = registrar.get(f"{URL}attachment/?id={attachments[open_letter.id]}")
     assert seen.status_code == 200
     seen.close()
-    assert registrar.get(f"{URL}attachment/?id={attachments[closed.id]}").status_code == 403
+    # A restricted letter's files are "not found" for the registrar, as if there were none.
+    assert registrar.get(f"{URL}attachment/?id={attachments[closed.id]}").status_code == 404
+    assert registrar.get(f"{URL}answer-file/?id={closed.id}").status_code == 404
+    assert registrar.get(f"{URL}answer-file/?id={open_letter.id}").status_code == 200
 
 
 def snapshot_attachments(app) -> list[LetterAttachment]:
     from models import db
 
     with app.app_context():
-        found = db.session.query(LetterAttachment).all()
+        db.session.remove()
+        found = db.session.query(LetterAttachment).order_by(LetterAttachment.id).all()
         db.session.expunge_all()
         return found
 
@@ -341,18 +350,58 @@ def test_the_registrars_home_page_counts_letters_waiting_for_someone_to_answer(a
     assert 'id="letters-due"' in html and 'class="item' not in html.split('id="letters-due"', 1)[1]
 
 
-def test_a_removed_attachment_leaves_the_letter_and_the_disk(app, client):
+def test_a_removed_attachment_leaves_the_letter_and_the_database(app, client):
     registered = letter(app, registered_on=TODAY)
     signed_in(app, client, "case_manager")
     for name in ("pöördumine.pdf", "lisa.pdf"):
         saved(_multipart(client, f"{URL}edit/?id={registered.id}", {"attachment": _pdf(name)}))
-    folder = Path(app.instance_path) / "uploads" / "letters"
-    kept = {a.file_name: a for a in snapshot_attachments(app)}
+    kept = {a.document.name: a for a in snapshot_attachments(app)}
     assert set(kept) == {"pöördumine.pdf", "lisa.pdf"}
     saved(submit(client, f"{URL}edit/?id={registered.id}", {"remove_attachments": [str(kept["lisa.pdf"].id)]}))
-    assert [a.file_name for a in snapshot_attachments(app)] == ["pöördumine.pdf"]
-    assert not (folder / kept["lisa.pdf"].stored_name).exists()
-    assert (folder / kept["pöördumine.pdf"].stored_name).exists()
+    assert [a.document.name for a in snapshot_attachments(app)] == ["pöördumine.pdf"]
+    assert count(app, StoredFile) == 1, "the removed attachment's file is deleted with it"
+    assert count(app, StoredFile, StoredFile.id == kept["pöördumine.pdf"].document_id) == 1
+    with app.app_context():
+        from models import db
+        from models.files import orphans
+
+        assert db.session.scalars(orphans()).all() == [], "no file is left without its record"
+
+
+def test_a_refused_save_keeps_none_of_its_files(app, client):
+    registered = letter(app, registered_on=TODAY)
+    signed_in(app, client, "case_manager")
+    before = snapshot(app, Letter, LetterAttachment, StoredFile)
+    # The attachment is fine, but an answered letter without an outgoing number is not.
+    response = _multipart(
+        client,
+        f"{URL}edit/?id={registered.id}",
+        {"attachment": _pdf("lisa.pdf"), "status": "answered", "answered_on": dmy(TODAY), "answer_file": _pdf("v.pdf")},
+    )
+    refused(response, "outgoing_number")
+    assert snapshot(app, Letter, LetterAttachment, StoredFile) == before
+
+
+def test_deleting_an_archived_letter_deletes_its_files_and_archiving_keeps_them(app, client):
+    from models import db
+
+    registered = letter(app, registered_on=TODAY)
+    signed_in(app, client, "case_manager")
+    saved(_multipart(client, f"{URL}edit/?id={registered.id}", {"attachment": _pdf("lisa.pdf")}))
+    with app.app_context():
+        record = db.session.get(Letter, registered.id)
+        record.archive(None, today=TODAY - timedelta(days=366 * 30))
+        db.session.commit()
+    attachment = snapshot_attachments(app)[0]
+    head = signed_in(app, app.test_client(), "head")
+    got = head.get(f"{URL}attachment/?id={attachment.id}")
+    assert got.status_code == 200 and got.data == real_pdf("Kiri"), "an archived letter keeps its files"
+    got.close()
+    admin = signed_in(app, app.test_client(), "admin")
+    token = csrf_token(admin, f"{URL}details/?id={registered.id}&flt0_archived_on=1")
+    admin.post(f"{URL}delete/", data={"id": str(registered.id), "csrf_token": token})
+    assert count(app, Letter) == 0 and count(app, LetterAttachment) == 0
+    assert count(app, StoredFile) == 0, "the deleted letter's files go with it"
 
 
 def test_an_export_hides_restricted_subjects_and_senders_from_the_registrar(app, client):

@@ -1,17 +1,19 @@
 """The information-material register (/admin/materials/): the attached file is checked by its
-content and size, kept under the instance folder by a generated name, served only as an attachment
-to those who may read the register, and never left behind when nothing was saved."""
+content and size, kept in the database with its record (nothing on the app's disk), served only as an
+attachment to those who may read the register, and never left behind when nothing was saved."""
 
+import hashlib
 import io
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from models import Material, User
+from models import Material, StoredFile, User, db
 from tests.admin_app.helpers import (
     TUPLE_CHOICES,
     delete,
@@ -74,9 +76,29 @@ def manager(app, client):
     return signed_in(app, client, "case_manager")
 
 
-def uploads(app) -> set[str]:
-    folder = Path(app.instance_path) / "uploads"
-    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+def uploads(app) -> set[int]:
+    """The ids of the files kept in the database."""
+    with app.app_context():
+        db.session.remove()
+        return set(db.session.scalars(sa.select(StoredFile.id)))
+
+
+def stored(app, document_id: int) -> StoredFile:
+    """A kept file with its content loaded, detached."""
+    with app.app_context():
+        db.session.remove()
+        found = db.session.get(StoredFile, document_id, options=[sa.orm.undefer(StoredFile.content)])
+        db.session.expunge(found)
+        return found
+
+
+def on_disk(app) -> dict:
+    """Every file under the instance folder but the SQLite database (and its journal), with its size."""
+    return {
+        p: p.stat().st_size
+        for p in Path(app.instance_path).rglob("*")
+        if p.is_file() and not p.name.startswith("test.db")
+    }
 
 
 def fields(**changes) -> dict:
@@ -124,19 +146,22 @@ def tables(app):
 
 def test_a_real_pdf_is_kept_and_downloaded_unchanged_as_an_attachment(app, manager):
     pdf = real_pdf()
-    before = uploads(app)
+    before, disk = uploads(app), on_disk(app)
 
     saved(send(manager, URL + "new/", fields(), (pdf, "Infoleht 2026.pdf")))
 
     material = fetch(app, Material)
-    assert (material.file_name, material.content_type, material.size) == (
+    kept = stored(app, material.document_id)
+    assert (kept.name, kept.content_type, kept.size, kept.sha256) == (
         "Infoleht 2026.pdf",
         "application/pdf",
         len(pdf),
+        hashlib.sha256(pdf).hexdigest(),
     )
-    assert uploads(app) - before == {material.stored_name}
-    assert len(material.stored_name) == 36 and material.stored_name.endswith(".pdf"), "a generated uuid name"
-    assert (Path(app.instance_path) / "uploads" / material.stored_name).read_bytes() == pdf
+    assert kept.content == pdf and kept.created_by_id == material.by_id
+    assert uploads(app) - before == {material.document_id}
+    assert on_disk(app) == disk, "nothing is written to the app's own disk"
+    assert not (Path(app.instance_path) / "uploads").exists()
 
     response = download(manager, material.id)
     assert response.status_code == 200
@@ -160,7 +185,7 @@ def test_by_defaults_to_the_signed_in_user(app, manager):
     saved(send(manager, URL + "new/", fields()))
 
     material = fetch(app, Material)
-    assert (material.by_id, material.stored_name) == (me.id, None), "a record without a file is fine"
+    assert (material.by_id, material.document_id) == (me.id, None), "a record without a file is fine"
 
 
 @pytest.mark.parametrize(
@@ -176,7 +201,8 @@ def test_other_accepted_types(app, manager, content, name, content_type):
     saved(send(manager, URL + "new/", fields(), (content, name)))
 
     material = fetch(app, Material)
-    assert (material.content_type, material.file_name) == (content_type, name)
+    kept = stored(app, material.document_id)
+    assert (kept.content_type, kept.name) == (content_type, name)
     response = download(manager, material.id)
     assert response.get_data() == content and response.headers["Content-Type"] == content_type
     response.close()
@@ -235,8 +261,7 @@ def test_a_file_name_with_a_path_and_markup_is_sanitised(app, manager):
     saved(send(manager, URL + "new/", fields(), (real_pdf(), "../../evil<script>.pdf")))
 
     material = fetch(app, Material)
-    assert material.file_name == "evil_script.pdf"
-    assert "/" not in material.stored_name and ".." not in material.stored_name
+    assert stored(app, material.document_id).name == "evil_script.pdf"
     response = download(manager, material.id)
     assert response.headers["Content-Disposition"] == "attachment; filename=evil_script.pdf"
     response.close()
@@ -247,7 +272,7 @@ def test_estonian_letters_stay_in_the_name_and_a_wrong_extension_is_put_right(ap
     saved(send(manager, URL + "new/", fields(), (real_pdf(), "Infoleht õigustest.exe")))
 
     material = fetch(app, Material)
-    assert material.file_name == "Infoleht õigustest.exe.pdf"
+    assert stored(app, material.document_id).name == "Infoleht õigustest.exe.pdf"
     response = download(manager, material.id)
     assert "filename*=UTF-8''Infoleht%20%C3%B5igustest.exe.pdf" in response.headers["Content-Disposition"]
     response.close()
@@ -280,8 +305,8 @@ def test_replacing_the_file_removes_the_old_one(app, manager):
     saved(send(manager, url, {"note": "Uuendatud"}, (DOCX, "uus.docx"), edit=True))
 
     new = fetch(app, Material)
-    assert (new.file_name, new.note) == ("uus.docx", "Uuendatud")
-    assert old.stored_name not in uploads(app) and new.stored_name in uploads(app)
+    assert (stored(app, new.document_id).name, new.note) == ("uus.docx", "Uuendatud")
+    assert uploads(app) == {new.document_id}, "the replaced file is deleted with the change"
     response = download(manager, new.id)
     assert response.get_data() == DOCX
     response.close()
@@ -308,13 +333,13 @@ def test_editing_without_a_file_keeps_it_and_removing_it_deletes_it(app, manager
     url = f"{URL}edit/?id={material.id}"
 
     saved(send(manager, url, {"title": "Uus pealkiri"}, edit=True))
-    assert fetch(app, Material).stored_name == material.stored_name
-    assert material.stored_name in uploads(app)
+    assert fetch(app, Material).document_id == material.document_id
+    assert uploads(app) == {material.document_id}
 
     saved(send(manager, url, {"remove_file": "y"}, edit=True))
     kept = fetch(app, Material)
-    assert (kept.title, kept.stored_name, kept.file_name) == ("Uus pealkiri", None, None)
-    assert material.stored_name not in uploads(app)
+    assert (kept.title, kept.document_id) == ("Uus pealkiri", None)
+    assert uploads(app) == set()
     assert download(manager, material.id).status_code == 404
 
 
@@ -324,19 +349,19 @@ def test_deleting_the_record_deletes_its_file(app, manager):
 
     delete(manager, URL, material.id)
 
-    assert count(app, Material) == 0 and material.stored_name not in uploads(app)
+    assert count(app, Material) == 0 and uploads(app) == set()
 
 
 def test_deleting_selected_records_deletes_their_files(app, manager):
     saved(send(manager, URL + "new/", fields(title="Esimene"), (real_pdf(), "a.pdf")))
     saved(send(manager, URL + "new/", fields(title="Teine"), (PNG, "b.png")))
-    names = {fetch(app, Material, Material.title == t).stored_name for t in ("Esimene", "Teine")}
+    assert len(uploads(app)) == 2
     ids = [str(fetch(app, Material, Material.title == t).id) for t in ("Esimene", "Teine")]
 
     data = {"action": "delete", "rowid": ids, "csrf_token": csrf_token(manager, URL)}
     assert manager.post(URL + "action/", data=data).status_code == 302
 
-    assert count(app, Material) == 0 and not names & uploads(app)
+    assert count(app, Material) == 0 and uploads(app) == set()
 
 
 def test_search_and_filter(app, manager):

@@ -285,8 +285,19 @@ BAD = [
         "A deadline cannot be before the plan was drawn up.",
     ),
     ("empty goal text", {"goals-0-text": ""}, ["goals-0-text"], None),
-    ("blank goal text", {"goals-0-text": "   "}, ["goals-0-text", "goals"], "Every goal needs its text."),
-    ("blank activity text", {"activities-0-text": "  "}, ["activities-0-text"], "Every activity needs its text."),
+    # White space alone is refused by the rule every text field shares (models/text.py), under the field.
+    (
+        "blank goal text",
+        {"goals-0-text": "   "},
+        ["goals-0-text"],
+        "Fill in this field; white space alone is not enough.",
+    ),
+    (
+        "blank activity text",
+        {"activities-0-text": "  "},
+        ["activities-0-text"],
+        "Fill in this field; white space alone is not enough.",
+    ),
     (
         "provider responsible without a provider",
         {"activities-0-responsible": "provider"},

@@ -33,7 +33,8 @@ TARGET_MS = 100
 INVOICE_PAGE_TARGET_MS = 1000
 INVOICE_TARGET_S = 3
 EXPLAINED = ("clients", "clients: search by name", "clients: search by personal code", "deliveries")
-EXPLAINED += ("deliveries: sorted by amount", "clients: page 1,000", "clients: active only")
+EXPLAINED += ("deliveries: sorted by amount", "clients: page 1,000", "clients: active only", "case_steps")
+EXPLAINED += ("deliveries: page 1,000",)
 
 
 def _app(database: str, instance: Path):
@@ -249,7 +250,7 @@ def main(argv=None) -> None:
     parser.add_argument("--deliveries", type=int, default=1_000_000)
     parser.add_argument("--database", help="SQLAlchemy URL of a scratch database (default: SQLite under /tmp)")
     parser.add_argument("--runs", type=int, default=15, help="timed runs of each request")
-    parser.add_argument("--invoice-runs", type=int, default=5)
+    parser.add_argument("--invoice-runs", type=int, default=5, help="0: do not time the invoice")
     parser.add_argument("--keep", action="store_true", help="reuse the data already in the database")
     parser.add_argument("--explain", action="store_true", help="print the plans of the main list queries")
     parser.add_argument("--only", help="time only the requests whose label contains this (no invoice generation)")
@@ -266,7 +267,7 @@ def main(argv=None) -> None:
         deliveries = db.session.scalar(sa.select(sa.func.count(ServiceDelivery.id)))
         backend = db.engine.dialect.name
     rows = time_requests(app, client, args.runs, args.explain, args.only)
-    if not args.only:
+    if args.invoice_runs and not args.only:
         rows.append(time_invoice(app, args.invoice_runs))
     cores = os.cpu_count()
     print_table(

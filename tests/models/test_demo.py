@@ -411,7 +411,11 @@ def test_case_work_fills_every_register(loaded):
 
     materials = _all(Material)
     assert 4 <= len(materials) <= 6 and {m.kind for m in materials} == set(MaterialKind)
-    assert all(m.stored_name is None and (m.url or m.kind != MaterialKind.PUBLISHED) for m in materials)
+    assert all(m.url for m in materials if m.kind == MaterialKind.PUBLISHED)
+    # What went to SKA went as a document, kept in the database (never on the app's disk).
+    sent = [m for m in materials if m.kind == MaterialKind.FORWARDED_TO_SKA]
+    assert sent and all(m.document.content_type == "application/pdf" for m in sent)
+    assert all(m.document.name == f"{m.title}.pdf" and m.document.size > 200 for m in sent)
 
 
 def test_every_case_work_record_passes_its_rule(app, loaded):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from models import Letter, RuleViolation, db, save_letter
+from models.files import stored_file
 from models.letters import extension_limit, forwarding_deadline, letter_errors, normal_deadline, settle
 from models.terms import LetterTerms, add_working_days, is_working_day
 from tests.conftest import create_letter
@@ -144,7 +145,7 @@ def test_answer_needs_date_number_and_text_or_file():
         date(2026, 10, 1), status="answered", answered_on=date(2026, 10, 2), outgoing_number="7-1/2026/3-2"
     )
     assert set(_errors(letter)) == {"answer_text"}
-    letter.answer_stored_name = "0" * 32 + ".pdf"
+    letter.answer_document = stored_file(b"%PDF-1.4 vastus", "vastus.pdf")
     assert _errors(letter) == {}
 
 

@@ -1,0 +1,42 @@
+"""What any text typed into the registers may hold: the one rule every text field follows.
+
+A text is stored exactly as typed — spaces, line breaks, markup, emoji, right-to-left marks and all —
+with two exceptions, refused with a message rather than changed:
+
+* the characters an XML file — and so a spreadsheet export — cannot hold: control characters other
+  than tab, line feed and carriage return (U+0000–U+001F), and the non-characters U+FFFE, U+FFFF (and
+  lone surrogates). Nobody types them, and PostgreSQL cannot hold NUL either;
+* a required text that holds nothing but white space: a name of three spaces is no name.
+
+The length limit is each column's own (``String(n)``)."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+
+#: What XML 1.0 cannot hold: C0 control characters other than tab (U+0009), line feed (U+000A) and
+#: carriage return (U+000D), surrogates, U+FFFE and U+FFFF.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def control_character(text: str | None) -> str | None:
+    """The first control character ``text`` may not hold, written as U+XXXX; None when there is none."""
+    if not isinstance(text, str):
+        return None
+    found = CONTROL_CHARACTERS.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def blank(text: str | None) -> bool:
+    """True when ``text`` holds nothing but white space (or nothing)."""
+    return not (text or "").strip()
+
+
+def text_error(text: str | None, *, required: bool = False) -> str | None:
+    """Why ``text`` cannot be stored in a text field, or None when it can (as typed)."""
+    character = control_character(text)
+    if character is not None:
+        return str(_l("The text contains a control character (%(character)s); remove it.", character=character))
+    if required and blank(text):
+        return str(_l("Fill in this field; white space alone is not enough."))
+    return None
