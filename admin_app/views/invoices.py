@@ -266,7 +266,10 @@ class InvoiceView(RegisterView):
         # each column has a trigram index on PostgreSQL).
         found = [
             sa.or_(
-                *(column.ilike(f"%{word}%") for column in (Client.first_name, Client.last_name, Client.personal_code))
+                *(
+                    column.ilike(f"%{_literal(word)}%", escape="\\")
+                    for column in (Client.first_name, Client.last_name, Client.personal_code)
+                )
             )
             for word in search.split()
         ]
@@ -339,6 +342,11 @@ class InvoiceView(RegisterView):
             "InvoiceStatus": InvoiceStatus,
             "InvoiceKind": InvoiceKind,
         }
+
+
+def _literal(word: str) -> str:
+    """``word`` for a LIKE pattern, its ``%`` and ``_`` meaning themselves."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _clients_on(invoice: Invoice):

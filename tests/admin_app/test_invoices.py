@@ -241,6 +241,9 @@ def test_a_search_finds_a_client_s_group_by_name_or_code(app, client, many):
     nobody = page(head, f"{details}&q=Nobody")
     assert _groups(nobody) == [] and "No client on the invoice matches the search." in nobody
     assert _amount(_grand_total(nobody)) == "870.00"
+    # % and _ are letters here, not wildcards: nobody is called "%" or "M_ts".
+    for typed in ("%25", "M_ts", "%25%25"):
+        assert _groups(page(head, f"{details}&q={typed}")) == [], typed
 
 
 def test_a_line_on_a_later_page_is_credited(app, client, many):
