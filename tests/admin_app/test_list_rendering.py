@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from babel.numbers import format_currency, format_decimal
+from flask import render_template_string
+from flask_babel import force_locale
 from markupsafe import Markup
 from wtforms.widgets.core import html_params as wtforms_html_params
 
@@ -47,3 +49,11 @@ def test_an_editable_cell_is_written_as_wtforms_writes_it():
     }
     assert html_params(**attributes) == wtforms_html_params(**attributes)
     assert html_params() == wtforms_html_params()
+
+
+@pytest.mark.parametrize("language, expected", [("et", "43\u00a0123"), ("en", "43,123")])
+def test_counts_on_a_page_are_grouped_as_the_reader_writes_them(app, language, expected):
+    """The invoice page's "Clients on the invoice: 43 123, with 79 262 lines" (the ``whole`` filter)."""
+    with app.test_request_context(), force_locale(language):
+        assert render_template_string("{{ 43123|whole }}") == expected
+        assert render_template_string("{{ 7|whole }} {{ none|whole }}") == "7 "
