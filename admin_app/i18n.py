@@ -102,20 +102,12 @@ def choose_language(code: str):
     return redirect(target + (f"?{referrer.query}" if referrer.query and target != "/" else ""))
 
 
-def format_count(value) -> str:
-    """A whole number the reader's way: ``43 123`` in Estonian, ``43,123`` in English."""
-    if value is None:
-        return ""
-    return format_decimal(int(value), format="#,##0", locale=str(get_locale() or "et"))
-
-
 def init_app(app, babel) -> None:
     """Bind Flask-Babel and the template helpers."""
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.jinja_env.filters["dmy"] = format_date
     app.jinja_env.filters["eur"] = format_money
-    app.jinja_env.filters["whole"] = format_count
 
     @app.context_processor
     def languages():

@@ -53,7 +53,7 @@ def test_an_editable_cell_is_written_as_wtforms_writes_it():
 
 @pytest.mark.parametrize("language, expected", [("et", "43\u00a0123"), ("en", "43,123")])
 def test_counts_on_a_page_are_grouped_as_the_reader_writes_them(app, language, expected):
-    """The invoice page's "Clients on the invoice: 43 123, with 79 262 lines" (the ``whole`` filter)."""
+    """The invoice page's "Clients on the invoice: 43 123, with 79 262 lines" (Flask-Babel's ``numberformat``)."""
     with app.test_request_context(), force_locale(language):
-        assert render_template_string("{{ 43123|whole }}") == expected
-        assert render_template_string("{{ 7|whole }} {{ none|whole }}") == "7 "
+        assert render_template_string("{{ 43123|numberformat }}") == expected
+        assert render_template_string("{{ 7|numberformat }}") == "7"
