@@ -12,6 +12,7 @@ from flask_babel import gettext
 from sqlalchemy import and_, func, or_, select
 
 from models import Letter, SenderKind, db
+from models.text import LIKE_ESCAPE, contains_pattern
 
 bp = Blueprint("public_register", __name__, url_prefix="/register")
 
@@ -64,20 +65,20 @@ def public_row(letter: Letter) -> PublicRow:
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_condition(text: str):
     """Letters a search finds: by number always; by subject or an organisation's name only when the
     letter is not restricted, so a hidden word never finds its letter."""
-    like = f"%{_escape_like(text)}%"
+    like = contains_pattern(text)
     shown = ~Letter.is_restricted
     return or_(
-        Letter.number.ilike(like, escape="\\"),
-        Letter.outgoing_number.ilike(like, escape="\\"),
-        and_(shown, Letter.subject.ilike(like, escape="\\")),
-        and_(shown, Letter.sender_kind == SenderKind.ORGANISATION.value, Letter.sender_name.ilike(like, escape="\\")),
+        Letter.number.ilike(like, escape=LIKE_ESCAPE),
+        Letter.outgoing_number.ilike(like, escape=LIKE_ESCAPE),
+        and_(shown, Letter.subject.ilike(like, escape=LIKE_ESCAPE)),
+        and_(
+            shown,
+            Letter.sender_kind == SenderKind.ORGANISATION.value,
+            Letter.sender_name.ilike(like, escape=LIKE_ESCAPE),
+        ),
     )
 
 

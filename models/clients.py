@@ -11,6 +11,7 @@ from . import codes
 from .archive import Archivable
 from .base import Choice, ChoiceType, Versioned, choice_check, db, trigram_index
 from .providers import Municipality, Provider, _taken
+from .text import LIKE_ESCAPE, contains_pattern
 from .users import User
 
 
@@ -244,3 +245,14 @@ def taking_part(start, end):
         Client.entry_date <= end,
         sa.or_(Client.exit_date.is_(None), Client.exit_date >= start),
     )
+
+
+def found_by(text: str) -> list:
+    """The conditions on ``Client`` of a search for ``text``: every word of it in the first name, the
+    last name or the personal code ("Mari Tamm", "Tamm", "4860"). The trigram indexes of those
+    columns serve it on PostgreSQL; ``%`` and ``_`` are letters, not wildcards."""
+    columns = (Client.first_name, Client.last_name, Client.personal_code)
+    return [
+        sa.or_(*(column.ilike(contains_pattern(word), escape=LIKE_ESCAPE) for column in columns))
+        for word in text.split()
+    ]

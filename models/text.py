@@ -40,3 +40,14 @@ def text_error(text: str | None, *, required: bool = False) -> str | None:
     if required and blank(text):
         return str(_l("Fill in this field; white space alone is not enough."))
     return None
+
+
+#: The escape character of ``contains_pattern``'s LIKE patterns.
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern finding ``text`` anywhere, its ``%`` and ``_`` meaning themselves (use with
+    ``escape=LIKE_ESCAPE``)."""
+    escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    return f"%{escaped}%"

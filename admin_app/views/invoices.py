@@ -30,6 +30,7 @@ from models import (
     mark_sent,
 )
 from models.base import db
+from models.clients import found_by
 from models.invoicing import line_count, net_total, stale, totals_by
 
 from .access import limited_user_id, scoped
@@ -262,17 +263,7 @@ class InvoiceView(RegisterView):
         # The invoice's lines the signed-in user may see (a case manager: their own clients'; the
         # totals stay the invoice's), narrowed by the search to the clients it finds.
         narrowed = [InvoiceLine.invoice_id == invoice.id]
-        # Every word in the first name, last name or personal code (as the client list searches:
-        # each column has a trigram index on PostgreSQL).
-        found = [
-            sa.or_(
-                *(
-                    column.ilike(f"%{_literal(word)}%", escape="\\")
-                    for column in (Client.first_name, Client.last_name, Client.personal_code)
-                )
-            )
-            for word in search.split()
-        ]
+        found = found_by(search)
         if found:
             narrowed.append(InvoiceLine.client_id.in_(sa.select(Client.id).where(*found)))
         clients, line_total = db.session.execute(
@@ -342,11 +333,6 @@ class InvoiceView(RegisterView):
             "InvoiceStatus": InvoiceStatus,
             "InvoiceKind": InvoiceKind,
         }
-
-
-def _literal(word: str) -> str:
-    """``word`` for a LIKE pattern, its ``%`` and ``_`` meaning themselves."""
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _clients_on(invoice: Invoice):

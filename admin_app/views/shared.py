@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from models import Client, NetworkMember, Provider, Role, RuleViolation, User
 from models.base import db
+from models.clients import found_by
 from models.meetings import kept
 
 from .base import RegisterView
@@ -86,19 +87,15 @@ def user_name(column):
 
 
 class ClientNameFilter(BaseSQLAFilter):
-    """Records of clients whose name (first, last or both) or personal ID code contains the text."""
+    """Records of the clients a text finds (``models.clients.found_by``: every word in the first name,
+    last name or personal ID code)."""
 
     def __init__(self, model, name):
         super().__init__(model.client_id, name)
         self.model = model
 
     def apply(self, query, value, alias=None):
-        term = f"%{' '.join(str(value).split())}%"
-        full_name = Client.first_name + " " + Client.last_name
-        matching = sa.select(Client.id).where(
-            sa.or_(full_name.ilike(term), Client.last_name.ilike(term), Client.personal_code.ilike(term))
-        )
-        return query.filter(self.model.client_id.in_(matching))
+        return query.filter(self.model.client_id.in_(sa.select(Client.id).where(*found_by(str(value)))))
 
     def operation(self):
         return gettext("contains")
