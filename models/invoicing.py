@@ -149,8 +149,6 @@ def _write_lines(invoice_id: int, deliveries, regenerating: bool) -> None:
             sa.delete(L).where(L.invoice_id == invoice_id, L.id.not_in(kept)),
             execution_options={"synchronize_session": False},
         )
-        grouped = _grouped(deliveries)
-        new = sa.select(sa.literal(invoice_id, sa.Integer), *[grouped.c[k] for k in columns])
         same_key = [getattr(L, k) == grouped.c[k] for k in LINE_KEYS]
         new = new.where(~sa.exists(sa.select(L.id).where(L.invoice_id == invoice_id, *same_key)))
     db.session.execute(sa.insert(L).from_select(["invoice_id", *columns], new))
