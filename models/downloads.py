@@ -3,13 +3,13 @@
 The file is kept in the database (a large binary) so that every app server can hand it out; it is
 purged a day after it was asked for."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, db
+from .base import Choice, db, utcnow
 from .users import User
 
 
@@ -18,10 +18,6 @@ class DownloadStatus(Choice):
     RUNNING = "running", _l("Being written")
     DONE = "done", _l("Ready")
     FAILED = "failed", _l("Failed")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Download(db.Model):

@@ -10,13 +10,13 @@ import io
 import re
 import unicodedata
 import zipfile
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import db
+from .base import db, utcnow
 from .users import User
 
 # What an upload may be, told by its first bytes (never by its name): signature -> (type, extension).
@@ -46,10 +46,6 @@ ODF = {
 #: as application/octet-stream, so a browser never renders it (no HTML, no SVG).
 SERVED_TYPES = frozenset({*(t for t, _ in SIGNATURES.values()), *(t for t, _ in OOXML.values()), *ODF})
 OCTET_STREAM = "application/octet-stream"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class StoredFile(db.Model):

@@ -1,6 +1,6 @@
 """Users and their roles (Flask-Security-Too's user model)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_security import RoleMixin, UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Choice, Versioned, db
+from .base import Choice, Versioned, db, utcnow
 
 
 class RoleName(Choice):
@@ -79,7 +79,7 @@ class User(Versioned, db.Model, UserMixin):
         super().track_failed_authn(auth_type, tfa)
         table = User.__table__
         reached = table.c.failed_logins + 1 >= current_app.config["SIGNIN_MAX_FAILURES"]
-        lock = _now() + timedelta(minutes=_lock_minutes())
+        lock = utcnow() + timedelta(minutes=_lock_minutes())
         self._counters(
             failed_logins=sa.case((reached, 0), else_=table.c.failed_logins + 1),
             locked_until=sa.case((reached, lock), else_=table.c.locked_until),
@@ -87,7 +87,7 @@ class User(Versioned, db.Model, UserMixin):
 
     def is_locked(self, form_error: list[str] | None = None) -> bool:
         """Flask-Security asks this after the password was right: refused while locked, else the count restarts."""
-        if self.locked_until is not None and self.locked_until > _now():
+        if self.locked_until is not None and self.locked_until > utcnow():
             if form_error is not None:
                 # With generic responses on (our setting) "sign-in failed" replaces it on screen, so a
                 # locked account tells a guesser nothing about the password just tried.
@@ -108,8 +108,3 @@ class User(Versioned, db.Model, UserMixin):
 
 def _lock_minutes() -> int:
     return current_app.config["SIGNIN_LOCK_MINUTES"]
-
-
-def _now() -> datetime:
-    """Now in UTC without a zone, as the DateTime column stores it on both databases."""
-    return datetime.now(UTC).replace(tzinfo=None)
