@@ -12,7 +12,7 @@ DELIVERIES ?= 1000000
 FLASK := $(BIN)/flask --app admin_app
 export FLASK_APP := admin_app
 
-.PHONY: help run test lint serve bench bench-export bench-lists bench-invoice db translations translations-update clean
+.PHONY: help run test lint serve bench bench-export bench-lists bench-invoice bench-tricks db translations translations-update clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -67,6 +67,10 @@ bench-lists: $(BIN)/activate translations ## List-view benchmark at $(CLIENTS) c
 bench-invoice: $(BIN)/activate translations ## Invoice benchmark on bench-lists' data: first generation, regeneration, confirmation (BENCH_DATABASE=URL)
 	$(BIN)/python -m tests.bench.invoice_bench $(if $(BENCH_DATABASE),--database $(BENCH_DATABASE)) --explain
 
+bench-tricks: $(BIN)/activate translations ## What each list speed trick saves per page against Flask-Admin's own path (same data as bench-lists; BENCH_DATABASE=URL)
+	$(BIN)/python -m tests.bench.tricks_bench --clients $(CLIENTS) --deliveries $(DELIVERIES) \
+		$(if $(BENCH_DATABASE),--database $(BENCH_DATABASE))
+
 clean: ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance
 
@@ -78,6 +82,9 @@ worker: $(BIN)/activate translations ## Run background jobs (large exports) from
 	$(FLASK) worker
 
 .PHONY: load-test
-load-test: $(BIN)/activate translations ## Load test: 50 workers, 60 s, two gunicorns on LOAD_DATABASE_URL (EMPTIED first)
+load-test: $(BIN)/activate translations ## Load test: 50 workers, 60 s, two gunicorns on LOAD_DATABASE_URL (EMPTIED first): a calm run, then one with chaos (a worker killed, PostgreSQL restarted: needs root)
 	@test -n "$(LOAD_DATABASE_URL)" || { echo "Set LOAD_DATABASE_URL to a PostgreSQL database the test may empty"; exit 1; }
-	$(BIN)/python -m tests.bench.load_test --database "$(LOAD_DATABASE_URL)"
+	@figures=$$(mktemp); \
+	$(BIN)/python -m tests.bench.load_test --database "$(LOAD_DATABASE_URL)" --save $$figures; calm=$$?; \
+	$(BIN)/python -m tests.bench.load_test --database "$(LOAD_DATABASE_URL)" --chaos --compare $$figures; chaos=$$?; \
+	rm -f $$figures; test $$calm -eq 0 && test $$chaos -eq 0

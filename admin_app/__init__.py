@@ -1,4 +1,9 @@
-"""juhtum's web layer: the app factory."""
+"""juhtum's web layer: the app factory (``create_app``) and what the whole app shares: sign-in
+(``auth``), language and formats (``i18n``), errors, headers, the access-log rules of endpoints
+(``access_rules``), background jobs (``background``, ``export_slots``), the CLI (``cli``, ``backup``,
+``reminders``) and the public register (``public``). The machinery every register inherits is in
+``registers/``; the register screens, one module each, in ``views/``. May import ``exports``,
+``models`` and ``config``; nothing imports it but the tests and the WSGI server."""
 
 from pathlib import Path
 
@@ -25,12 +30,19 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
 
     from . import auth, cli, errors, headers, i18n, public, views
+    from .access_rules import SHOWS_NO_PERSON, declare_endpoints, shows_no_person
+
+    # The app's and Flask-Admin's static files (every endpoint declares its rule: registers/seen.py).
+    declare_endpoints(app, SHOWS_NO_PERSON, "static", "admin.static")
 
     i18n.init_app(app, babel)
     auth.init_app(app, security)
     views.register_views(app)
     public.init_app(app)
     cli.register_commands(app)
+    from exports import einvoice
+
+    app.extensions["einvoice"] = einvoice.build  # what "mark as sent" keeps (models.invoicing.mark_sent)
     errors.register_error_pages(app)
     headers.init_app(app)
 
@@ -40,6 +52,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         session.permanent = True
 
     @app.get("/")
+    @shows_no_person
     def root():
         return redirect(url_for("admin.index"))
 

@@ -15,7 +15,7 @@ from flask import current_app, request
 from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user, login_user
 
-from exports.tabular import Conventions, csv_chunks, write_xlsx
+from exports.tabular import CHUNK_ROWS, MIME, Conventions, csv_chunks, write_xlsx
 from models import Download, DownloadStatus, db
 from models.downloads import keep_until, purge_expired, utcnow
 
@@ -31,8 +31,6 @@ _worker_pid: int | None = None
 
 def start_export(view, export_type: str, rows_total: int) -> Download:
     """Record a download of ``view``'s list as the request asks for it, and queue the job."""
-    from .views.export import MIME
-
     download = Download(
         owner_id=current_user.id,
         endpoint=view.endpoint,
@@ -146,8 +144,6 @@ class Counted:
 
 def run_download(download_id: int) -> None:
     """Write the file of one queued download, then keep it in the database (or record why it failed)."""
-    from .views.export import CHUNK_ROWS
-
     purge_expired()
     download = db.session.get(Download, download_id)
     if download is None or download.status != DownloadStatus.QUEUED:

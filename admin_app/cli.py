@@ -1,5 +1,5 @@
 """Commands (``flask --app admin_app ...``): ``create-user``, ``seed-demo``, ``seed-scale``,
-``remind-letters``, ``worker``; ``backup`` and ``restore`` live in ``backup.py``."""
+``remind-letters``, ``worker``, ``einvoice``; ``backup`` and ``restore`` live in ``backup.py``."""
 
 import os
 import sys
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from models import Client, RoleName, User, db
 
-from .auth import create_user, ensure_roles
+from .auth import create_user, ensure_roles, new_user
 
 
 def register_commands(app) -> None:
@@ -24,6 +24,7 @@ def register_commands(app) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_scale_command)
+    app.cli.add_command(einvoice_command)
 
 
 @click.command("create-user")
@@ -62,7 +63,7 @@ def create_user_command(email, roles, full_name, password_stdin):
 @with_appcontext
 def seed_demo_command(if_empty):
     """Load a believable demo municipality (never real people's data)."""
-    from models import demo
+    from models.seed import demo
 
     ensure_roles()
     if db.session.scalar(select(func.count(Client.id))):
@@ -71,7 +72,7 @@ def seed_demo_command(if_empty):
             demo.print_logins(current_app.instance_path)
             return
         raise click.ClickException("The database already holds data; seed-demo fills an empty one only.")
-    summary = demo.load(current_app.instance_path)
+    summary = demo.load(current_app.instance_path, new_user)
     click.echo(summary)
     demo.print_logins(current_app.instance_path)
 
@@ -87,7 +88,8 @@ def seed_scale_command(clients, deliveries, force_empty):
     """Fill an empty database with a national register's worth of invented, valid data."""
     import time
 
-    from models import audit, scale
+    from models import audit
+    from models.seed import scale
 
     if force_empty:
         with db.engine.begin() as conn:
@@ -98,8 +100,9 @@ def seed_scale_command(clients, deliveries, force_empty):
         raise click.ClickException(
             "The database already holds data; seed-scale fills an empty one (--force-empty empties it first)."
         )
+    ensure_roles()
     start = time.perf_counter()
-    counts = scale.seed(clients, deliveries, echo=click.echo)
+    counts = scale.seed(clients, deliveries, new_user=new_user, echo=click.echo)
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
     click.echo(f"Loaded {summary} in {time.perf_counter() - start:.0f} s.")
 
@@ -133,3 +136,31 @@ def worker_command(burst):
     background._worker_pid = os.getpid()
     queue = background.rq_queue(current_app)
     Worker([queue], connection=queue.connection).work(burst=burst)
+
+
+@click.command("einvoice")
+@click.argument("number")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: its own name)."
+)
+@with_appcontext
+def einvoice_command(number, output):
+    """Write the e-invoice (EN 16931 XML) of the invoice or credit note NUMBER, checked as an operator
+    checks it; once sent, the very file SKA received."""
+    from exports import einvoice
+    from models import Invoice, RuleViolation
+
+    invoice = db.session.scalar(select(Invoice).where(Invoice.number == number.strip()))
+    if invoice is None:
+        raise click.ClickException(f"No invoice or credit note has the number {number}; a draft has none yet.")
+    if invoice.einvoice is not None:
+        content, name = invoice.einvoice.content, invoice.einvoice.name
+    else:
+        try:
+            content, name = einvoice.build(invoice), einvoice.filename(invoice)
+        except RuleViolation as e:
+            raise click.ClickException("\n".join(e.errors.values())) from None
+    path = output or name
+    with open(path, "wb") as target:
+        target.write(content)
+    click.echo(f"{path}: {len(content)} bytes, checked against the UBL 2.1 schema and the EN 16931 rules.")

@@ -14,6 +14,8 @@ from sqlalchemy import and_, func, or_, select
 from models import Letter, SenderKind, db
 from models.text import LIKE_ESCAPE, contains_pattern
 
+from .access_rules import shows_no_person
+
 bp = Blueprint("public_register", __name__, url_prefix="/register")
 
 #: Longest search text taken (characters).
@@ -83,6 +85,7 @@ def search_condition(text: str):
 
 
 @bp.get("/")
+@shows_no_person
 def index():
     """The register: newest first, searchable, a page at a time."""
     text = " ".join(request.args.get("q", "").split())[:MAX_QUERY]

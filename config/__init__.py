@@ -1,6 +1,7 @@
 """Settings, read from the environment: ``Config`` -> ``Development`` / ``Test`` / ``Production``.
 
 Pick one with ``JUHTUM_CONFIG`` (development, test, production); development is the default.
+Imports nothing of juhtum; every layer may import it.
 """
 
 import hashlib
@@ -52,6 +53,33 @@ class Config:
     # The payer of the monthly invoice: the Social Insurance Board (Sotsiaalkindlustusamet).
     SKA_NAME = os.environ.get("SKA_NAME", "Sotsiaalkindlustusamet")
     SKA_REGISTRY_CODE = os.environ.get("SKA_REGISTRY_CODE", "70001975")
+    # The e-invoice (EN 16931, docs/earve.md): the municipality's postal address (BT-35, BT-37,
+    # BT-38), its contact (BT-41, BT-42, BT-43) and, for VAT category E, its VAT number (BT-31).
+    MUNICIPALITY_STREET = os.environ.get("MUNICIPALITY_STREET", "")
+    MUNICIPALITY_CITY = os.environ.get("MUNICIPALITY_CITY", "")
+    MUNICIPALITY_POSTCODE = os.environ.get("MUNICIPALITY_POSTCODE", "")
+    MUNICIPALITY_CONTACT_NAME = os.environ.get("MUNICIPALITY_CONTACT_NAME", "")
+    MUNICIPALITY_CONTACT_PHONE = os.environ.get("MUNICIPALITY_CONTACT_PHONE", "")
+    MUNICIPALITY_CONTACT_EMAIL = os.environ.get("MUNICIPALITY_CONTACT_EMAIL", "")
+    MUNICIPALITY_VAT_NUMBER = os.environ.get("MUNICIPALITY_VAT_NUMBER", "")
+    # SKA's postal address (BT-50, BT-52, BT-53).
+    SKA_STREET = os.environ.get("SKA_STREET", "Endla 8")
+    SKA_CITY = os.environ.get("SKA_CITY", "Tallinn")
+    SKA_POSTCODE = os.environ.get("SKA_POSTCODE", "15092")
+    # The buyer reference SKA asks for (BT-10) and the cooperation contract with SKA (BT-12).
+    EINVOICE_BUYER_REFERENCE = os.environ.get("EINVOICE_BUYER_REFERENCE", "")
+    EINVOICE_CONTRACT_REFERENCE = os.environ.get("EINVOICE_CONTRACT_REFERENCE", "")
+    # VAT category of the charge to SKA: O (not subject to VAT) or E (exempt; needs MUNICIPALITY_VAT_NUMBER),
+    # and the exemption reason code (empty: VATEX-EU-O for O, VATEX-EU-132-1G for E).
+    EINVOICE_VAT_CATEGORY = os.environ.get("EINVOICE_VAT_CATEGORY", "O").strip().upper()
+    EINVOICE_VAT_EXEMPTION_REASON = os.environ.get("EINVOICE_VAT_EXEMPTION_REASON", "")
+    # Embed the per-client workbook in the e-invoice (BG-24): names and personal codes go to the operator.
+    EINVOICE_ATTACH_SPECIFICATION = os.environ.get("EINVOICE_ATTACH_SPECIFICATION", "0").lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+    )
 
     # Procurement thresholds (riigihangete seadus § 14), euros without VAT.
     SIMPLE_PROCUREMENT_THRESHOLD = _int("SIMPLE_PROCUREMENT_THRESHOLD", 30000)
@@ -71,6 +99,12 @@ class Config:
     # from the queue RQ_QUEUE, each for at most BACKGROUND_JOB_TIMEOUT seconds; without it, in the app.
     BACKGROUND_EXPORT_ROWS = _int("BACKGROUND_EXPORT_ROWS", 50_000)
     DOWNLOAD_KEEP_HOURS = _int("DOWNLOAD_KEEP_HOURS", 24)
+    # Downloads (exports, invoice workbooks) one user may have running at once (0: no limit), counted in
+    # Redis under EXPORT_SLOTS_KEY when REDIS_URL is set (so across every app server), else per process;
+    # a slot its worker never gave back lapses after EXPORT_SLOT_SECONDS.
+    EXPORTS_AT_ONCE = _int("EXPORTS_AT_ONCE", 2)
+    EXPORT_SLOT_SECONDS = _int("EXPORT_SLOT_SECONDS", 900)
+    EXPORT_SLOTS_KEY = os.environ.get("EXPORT_SLOTS_KEY", "juhtum:export-slots")
     # On PostgreSQL, an unfiltered list the planner expects to hold at least this many rows shows
     # "about N" (the planner's estimate) instead of counting every row for its pager.
     LIST_ESTIMATE_FROM = _int("LIST_ESTIMATE_FROM", 50_000)
@@ -162,14 +196,40 @@ class Config:
         self.SECURITY_TOTP_SECRETS = _totp_secrets(self.SECRET_KEY)
 
 
+def _demo_municipality() -> dict[str, str]:
+    """Believable e-invoice settings for the demo municipality (an environment variable still wins);
+    production has none of them, so a missing one is said by name when an e-invoice is made."""
+    demo = {
+        "MUNICIPALITY_REGISTRY_CODE": "75021250",
+        "MUNICIPALITY_IBAN": "EE382200221020145685",
+        "MUNICIPALITY_STREET": "Viljandi mnt 13",
+        "MUNICIPALITY_CITY": "Rapla",
+        "MUNICIPALITY_POSTCODE": "79513",
+        "MUNICIPALITY_CONTACT_NAME": "Sotsiaalosakond",
+        "MUNICIPALITY_CONTACT_PHONE": "+372 489 0000",
+        "MUNICIPALITY_CONTACT_EMAIL": "sotsiaal@rapla.example",
+        "EINVOICE_BUYER_REFERENCE": "ISTE-RAPLA",
+        "EINVOICE_CONTRACT_REFERENCE": "ISTE koostööleping 1-12/2025-7",
+    }
+    return {name: os.environ.get(name) or value for name, value in demo.items()}
+
+
 class Development(Config):
     """A person's own machine: SQLite under instance/ unless DATABASE_URL says otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        vars(self).update(_demo_municipality())
 
 
 class Test(Config):
     """The test suite: each test chooses its database, CSRF stays on."""
 
     TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        vars(self).update(_demo_municipality())
 
 
 class Production(Config):

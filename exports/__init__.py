@@ -1,4 +1,4 @@
-"""Excel workbooks and reports, built from queries and streamed (the bulk export and SKA's reports).
-
-Nothing lives here yet: the registers' bulk export and the monthly invoice workbook come next.
-"""
+"""What leaves juhtum as a file: the bulk export's xlsx and CSV writer (``tabular``), the monthly
+invoice workbook (``invoice``), the access-log workbook (``access_log``) and the reports with their
+workbooks (``reports``), built from queries and streamed. Imports ``models`` and ``config``, never
+``admin_app``; imported by ``admin_app``."""

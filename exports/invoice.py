@@ -1,4 +1,4 @@
-"""The invoice workbook: the koondarve to SKA as a finance office takes it, streamed as it is made.
+"""The invoice workbook: the koondarve to SKA as a finance office takes it, written to a file that is then sent.
 
 Sheet 1 is the invoice (parties, number, dates, reference number, lines by component, total),
 sheet 2 its lines per client and component, sheet 3 the totals per provider. Numbers are numbers,
@@ -7,7 +7,6 @@ stored, so a reader that does not calculate (or a test) sees the same figures th
 """
 
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -41,13 +40,17 @@ def filename(invoice: Invoice) -> str:
     return f"{stem}-{invoice.number or f'mustand-{invoice.month:%Y-%m}'}.xlsx"
 
 
-def stream(invoice: Invoice) -> Iterator[bytes]:
-    """Write the workbook to a temporary file and yield it in chunks; the file goes when done."""
-    with tempfile.TemporaryFile() as buffer:
+def written(invoice: Invoice):
+    """The workbook in a temporary file (gone once closed), from its start. Every read of the database is
+    done when this returns, so sending the file later holds no connection."""
+    buffer = tempfile.TemporaryFile()
+    try:
         write(invoice, buffer)
-        buffer.seek(0)
-        while chunk := buffer.read(CHUNK):
-            yield chunk
+    except BaseException:
+        buffer.close()
+        raise
+    buffer.seek(0)
+    return buffer
 
 
 def write(invoice: Invoice, target) -> None:
@@ -159,8 +162,11 @@ def _invoice_sheet(book, f, invoice: Invoice, lines: list) -> None:
         (_("Reference number"), invoice.reference_number or ""),
         (_("IBAN"), format_iban(config["MUNICIPALITY_IBAN"])),
     ]
-    if credit and invoice.credited_invoice is not None:
-        header.append((_("Credits invoice"), invoice.credited_invoice.number))
+    if credit and invoice.credited_invoice_id is not None:
+        # Read by its id, not through the relationship: the workbook is streamed after the view
+        # returned, when ``invoice`` is no longer in a session and cannot load what it refers to.
+        credited = db.session.scalar(sa.select(Invoice.number).where(Invoice.id == invoice.credited_invoice_id))
+        header.append((_("Credits invoice"), credited))
     for r, (label, value) in enumerate(header, 2):
         sheet.write_string(r, 0, label, f["label"])
         if value is None or value == "":

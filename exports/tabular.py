@@ -22,6 +22,14 @@ from enum import StrEnum
 
 import xlsxwriter
 
+#: Rows read from the database at a time while a file is written (memory stays flat at any size).
+CHUNK_ROWS = 500
+#: The media type of each kind of file.
+MIME = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
 EXCEL_MAX_ROWS = 1_048_576
 #: The longest text a cell holds (Excel's limit); longer text is cut and marked with an ellipsis.
 EXCEL_MAX_TEXT = 32_767

@@ -1,4 +1,7 @@
-"""The models and the rules of the domain, one module per area."""
+"""The domain: the models and their rules, one module per area (clients, providers, letters, invoices,
+…), and the migrations (``migrations/``). The made-up data of the demo and the benchmarks lives
+apart, in ``models.seed``. Imports ``config`` at most, never ``exports`` or ``admin_app``; imported by
+all of them. Views and exports call the rules here; they do not restate them."""
 
 from .access import Substitution, substitution_errors
 from .audit import AccessEvent, AccessKind, AuditAction, AuditEvent
@@ -29,7 +32,8 @@ from .clients import (
     TargetGroup,
     client_errors,
 )
-from .deliveries import ServiceDelivery, delivery_errors, price_for
+from .deliveries import ServiceDelivery, price_for
+from .delivery_rules import delivery_errors
 from .downloads import Download, DownloadStatus, purge_expired
 from .files import StoredFile, UploadError
 from .invoices import Invoice, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceStatus, reference_number

@@ -3,7 +3,9 @@
 A case manager sees the clients assigned to them, the clients of a colleague while standing in for
 them (a substitution whose dates cover the day) and clients nobody is assigned to yet (the intake
 queue, until the head assigns them). The head, the administrator and the other roles are not
-limited by client (what their role may open at all is decided by the views)."""
+limited by client (what their role may open at all is decided by the views).
+
+A restricted letter (AK) about a client follows that client's scope (``LetterReader``)."""
 
 from datetime import date
 
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db
 from .clients import Client
+from .letters import Letter
 from .meetings import Meeting
 from .users import User
 
@@ -98,3 +101,54 @@ def sees_all_clients(roles) -> bool:
     """True unless the roles make someone a case manager limited to their own clients."""
     roles = set(roles)
     return bool(roles & SEES_ALL_CLIENTS) or "case_manager" not in roles
+
+
+class LetterReader:
+    """Who may read a restricted letter (AK) and see which client a letter concerns, for one user.
+
+    The head and the administrator read every letter; the one answering a letter reads it; a case
+    manager reads a letter about a client they may read (``client_condition``: their own, those of a
+    colleague they stand in for today, those nobody is assigned to) and a letter about no client.
+    Everyone else (the registrar, a case manager without that client) sees of a restricted letter its
+    number, dates and status only, and of any letter not which client it concerns. Make one per user
+    and request: the clients in scope are read once, when first needed."""
+
+    def __init__(self, user_id: int | None, roles, today: date | None = None):
+        roles = set(roles)
+        self.user_id, self.today = user_id, today
+        self.sees_all = bool(roles & SEES_ALL_CLIENTS)
+        #: A case manager limited to their scope; neither this nor ``sees_all``: reads no restricted letter.
+        self.scoped = not self.sees_all and "case_manager" in roles and user_id is not None
+        self._clients: set[int] | None = None
+
+    def clients(self) -> set[int]:
+        if self._clients is None:
+            self._clients = set(db.session.scalars(client_scope(self.user_id, self.today)))
+        return self._clients
+
+    def may_see_client(self, letter: Letter) -> bool:
+        """Whether the user may see which client ``letter`` concerns (and read it when restricted)."""
+        if self.sees_all:
+            return True
+        if not self.scoped:
+            return False
+        if letter.answerer_id is not None and letter.answerer_id == self.user_id:
+            return True
+        return letter.client_id is None or letter.client_id in self.clients()
+
+    def may_read(self, letter: Letter) -> bool:
+        """Whether the user may read ``letter``'s content: subject, sender, text, files, client."""
+        return not letter.is_restricted or self.may_see_client(letter)
+
+    def condition(self) -> sa.ColumnElement[bool] | None:
+        """A condition on ``Letter`` true for the letters the user may read, or None for every one."""
+        if self.sees_all:
+            return None
+        if not self.scoped:
+            return ~Letter.is_restricted
+        return sa.or_(
+            ~Letter.is_restricted,
+            Letter.answerer_id == self.user_id,
+            Letter.client_id.is_(None),
+            Letter.client_id.in_(client_scope(self.user_id, self.today)),
+        )

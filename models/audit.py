@@ -44,6 +44,7 @@ class AccessKind(Choice):
     EDIT = "edit", _l("Edit form")
     CASE_FILE = "case_file", _l("Case file")
     EXPORT = "export", _l("Export")
+    PRINT = "print", _l("Print")
 
 
 class AuditEvent(db.Model):

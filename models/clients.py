@@ -73,7 +73,7 @@ class Client(Archivable, Versioned, db.Model):
         ),
         sa.Index("ix_client_name", "last_name", "first_name"),
         # The daily list (archived clients hidden) in its order, key included: a later page is read
-        # from the index alone (admin_app/views/paging.py).
+        # from the index alone (admin_app/registers/paging.py).
         sa.Index(
             "ix_client_name_current",
             "last_name",

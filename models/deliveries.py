@@ -1,7 +1,7 @@
 """Teenuse osutamised: service deliveries, priced from the price list or an accepted offer."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -23,7 +23,7 @@ class ServiceDelivery(Versioned, db.Model):
         choice_check("mode", PriceMode),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("period_end IS NULL OR period_end >= delivered_on", name="period_in_order"),
-        # The sort indexes end with the key, by which a list breaks ties (admin_app/views/paging.py).
+        # The sort indexes end with the key, by which a list breaks ties (admin_app/registers/paging.py).
         *(sa.Index(f"ix_service_delivery_{column}", column, "id") for column in ("delivered_on", "amount", "quantity")),
     )
 
@@ -140,79 +140,3 @@ def active_on(client: Client, day: date) -> bool:
     if client.entry_date is not None and day < client.entry_date:
         return False
     return client.exit_date is None or day <= client.exit_date
-
-
-def delivery_errors(d: ServiceDelivery) -> dict[str, str]:
-    """What is wrong with a delivery, by field; sets its unit price and amount when all is well."""
-    from .invoices import invoiced_month
-
-    errors: dict[str, str] = {}
-    if d.invoice is not None and not d.invoice.is_draft:
-        return {"quantity": str(_l("This delivery is on a confirmed invoice and can no longer be changed."))}
-    try:
-        quantity = None if d.quantity is None else Decimal(d.quantity)
-    except (InvalidOperation, TypeError):
-        quantity = None
-    if quantity is None or not quantity.is_finite() or quantity <= 0:
-        errors["quantity"] = str(_l("The quantity must be greater than zero."))
-    elif quantity != quantity.quantize(Decimal("0.01")):
-        errors["quantity"] = str(_l("Give the quantity with at most two decimals."))
-    day = d.delivered_on
-    if day is None:
-        errors["delivered_on"] = str(_l("Give the day of the delivery (or the first day of the period)."))
-    elif d.period_end is not None:
-        if d.period_end < day:
-            errors["period_end"] = str(_l("The period ends before it starts."))
-        elif (d.period_end.year, d.period_end.month) != (day.year, day.month):
-            errors["period_end"] = str(_l("A period must stay within one calendar month, as invoices are monthly."))
-    if day is not None and day > date.today():
-        errors["delivered_on"] = str(_l("A delivery cannot be recorded for a day in the future."))
-    elif day is not None:
-        month = invoiced_month(day)
-        if month is not None:
-            errors["delivered_on"] = str(
-                _l("%(month)s is already invoiced (invoice %(number)s).", month=f"{day:%m.%Y}", number=month)
-            )
-    if d.client is not None and day is not None and not active_on(d.client, day):
-        errors["client"] = str(
-            _l("%(client)s was not an active client on %(day)s.", client=d.client, day=f"{day:%d.%m.%Y}")
-        )
-    if d.provider is not None and d.component is not None and day is not None:
-        try:
-            d.unit_price, d.offer = price_for(d.provider, d.component, day, d.mode or PriceMode.INDIVIDUAL)
-        except LookupError as e:
-            errors["component"] = str(e)
-    if not errors:
-        d.amount = line_amount(quantity, d.unit_price)
-        cap_error = _over_yearly_cap(d)
-        if cap_error:
-            errors["quantity"] = cap_error
-    return errors
-
-
-def _over_yearly_cap(d: ServiceDelivery) -> str | None:
-    """Why the delivery would take the client past the component's yearly cap, if it would."""
-    cap = d.component.yearly_cap
-    if cap is None:
-        return None
-    year = d.delivered_on.year
-    query = sa.select(sa.func.coalesce(sa.func.sum(ServiceDelivery.amount), 0)).where(
-        ServiceDelivery.client_id == d.client.id,
-        ServiceDelivery.component_id == d.component.id,
-        ServiceDelivery.delivered_on.between(date(year, 1, 1), date(year, 12, 31)),
-    )
-    if d.id is not None:
-        query = query.where(ServiceDelivery.id != d.id)
-    with db.session.no_autoflush:
-        used = Decimal(db.session.scalar(query))
-    if used + d.amount > cap:
-        return str(
-            _l(
-                "This would exceed the yearly cap of %(cap)s € for %(component)s (%(used)s € used in %(year)s).",
-                cap=cap,
-                component=d.component,
-                used=money(used),
-                year=year,
-            )
-        )
-    return None

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from .base import db
 from .catalogue import PriceMode, ServiceComponent
 from .clients import Client
-from .deliveries import ServiceDelivery, delivery_errors
+from .deliveries import ServiceDelivery
+from .delivery_rules import delivery_errors
 from .providers import Provider
 
 #: The columns of the sheet, in order, under a heading row.

@@ -151,19 +151,6 @@ def take_upload(stream, name: str, max_bytes: int, user_id: int | None = None) -
     return stored_file(data, name, user_id)
 
 
-def orphans():
-    """A query of the stored files no record refers to (there should never be one)."""
-    from .letters import Letter, LetterAttachment
-    from .materials import Material
-
-    used = sa.union(
-        sa.select(Material.document_id).where(Material.document_id.is_not(None)),
-        sa.select(Letter.answer_document_id).where(Letter.answer_document_id.is_not(None)),
-        sa.select(LetterAttachment.document_id),
-    )
-    return sa.select(StoredFile).where(StoredFile.id.not_in(used))
-
-
 def simple_pdf(title: str, lines: tuple[str, ...] = ()) -> bytes:
     """A small, well-formed one-page PDF with a title and a few lines (the demo's documents)."""
 

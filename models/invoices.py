@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Choice, ChoiceType, RuleViolation, Versioned, choice_check, db
-from .catalogue import PriceMode, ServiceComponent
+from .catalogue import Area, PriceMode, ServiceComponent
 from .clients import Client
 from .deliveries import ServiceDelivery
+from .files import StoredFile
 from .providers import Provider
 from .users import User
 
@@ -59,8 +60,13 @@ class Invoice(Versioned, db.Model):
     issued_on: Mapped[date | None] = mapped_column(index=True)
     due_on: Mapped[date | None] = mapped_column(index=True)
     total: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=0, index=True)
+    # The month's change counter (DeliveryMonth.changes) read when this draft's lines were written.
+    generated_changes: Mapped[int | None]
     credited_invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice.id"), index=True)
     credited_invoice: Mapped["Invoice | None"] = relationship(remote_side=[id])
+    # The exact e-invoice (XML) SKA was sent, kept when the invoice was marked sent.
+    einvoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"), index=True)
+    einvoice: Mapped[StoredFile | None] = relationship()
     lines: Mapped[list["InvoiceLine"]] = relationship(
         back_populates="invoice",
         cascade="all, delete-orphan",
@@ -146,6 +152,38 @@ class InvoiceCounter(db.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
+
+
+class DeliveryMonth(db.Model):
+    """How many times the deliveries of a month changed: a counter the database's triggers raise in
+    the same transaction as every insert, update or delete of a delivery of the month, and as a
+    client's change of target group (which makes their deliveries payable or not). A draft that
+    was generated at the counter it still shows is exactly its deliveries."""
+
+    __tablename__ = "delivery_month"
+
+    month: Mapped[date] = mapped_column(primary_key=True)
+    changes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    def __str__(self) -> str:
+        return f"{self.month:%m.%Y}: {self.changes}"
+
+
+class InvoiceTotal(db.Model):
+    """An invoice's total per provider or per component area, written with its lines (a national
+    month's 80,000 lines are not summed again on every view)."""
+
+    __tablename__ = "invoice_total"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
+    area: Mapped[Area | None] = mapped_column(ChoiceType(Area))
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
+
+    def __str__(self) -> str:
+        return f"{self.area or self.provider_id}: {self.amount} €"
 
 
 def month_start(day: date) -> date:

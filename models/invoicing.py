@@ -19,12 +19,15 @@ from .base import RuleViolation, db
 from .catalogue import ServiceComponent
 from .clients import Client, TargetGroup
 from .deliveries import ServiceDelivery
+from .einvoice import sent_file
 from .invoices import (
+    DeliveryMonth,
     Invoice,
     InvoiceCounter,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
+    InvoiceTotal,
     month_end,
     month_start,
     record,
@@ -90,6 +93,9 @@ def generate_invoice(month: date, by: User | None = None) -> Invoice:
         if not db.session.scalar(sa.select(sa.literal(1)).where(_unlinked(first)).limit(1)):
             _refuse(_l("There are no payable deliveries in %(month)s that are not yet invoiced.", month=label))
         regenerating = invoice is not None
+        # Read before the lines are written: a change committed in between leaves the draft
+        # looking stale (and the exact check then decides), never the other way round.
+        changes = _changes(first)
         if invoice is None:
             invoice = Invoice(kind=InvoiceKind.INVOICE, month=first)
             record(invoice, InvoiceStatus.DRAFT, by, note="generated")
@@ -105,13 +111,16 @@ def generate_invoice(month: date, by: User | None = None) -> Invoice:
                 )
         else:
             record(invoice, InvoiceStatus.DRAFT, by, note="regenerated")
-        _write_lines(invoice.id, _unlinked(first), regenerating=regenerating)
-        _update_total(invoice)
+        # Unchanged since the draft was made (its counter is the month's): nothing to regroup.
+        if not (regenerating and invoice.generated_changes == changes):
+            invoice.generated_changes = changes
+            _write_lines(invoice.id, _unlinked(first), regenerating=regenerating)
+            _update_total(invoice)
     db.session.expire_all()
     return invoice
 
 
-def _grouped(deliveries, cte: bool = False):
+def _grouped(deliveries):
     """The lines ``deliveries`` (a condition) make: one per client, provider, component, mode and price."""
     keys = [getattr(D, k) for k in LINE_KEYS]
     select = (
@@ -124,7 +133,7 @@ def _grouped(deliveries, cte: bool = False):
         .where(deliveries)
         .group_by(*keys)
     )
-    return select.cte("grouped") if cte else select.subquery("grouped")
+    return select.subquery("grouped")
 
 
 def _same(line, grouped) -> list:
@@ -156,16 +165,29 @@ def _write_lines(invoice_id: int, deliveries, regenerating: bool) -> None:
 
 def _differs(invoice_id: int, deliveries) -> bool:
     """True unless the invoice's lines are exactly the grouped ``deliveries``: every line matches
-    a group (key and figures) and every group a line."""
-    # The groups once, as a common table expression both counts read (PostgreSQL materialises a CTE
-    # read twice): grouping the month's deliveries is most of the work.
-    grouped, line = _grouped(deliveries, cte=True), aliased(L, name="line")
-    matched = sa.select(sa.func.count()).select_from(line).join(grouped, sa.and_(*_same(line, grouped)))
-    matched = matched.where(line.invoice_id == invoice_id).scalar_subquery()
-    lines = sa.select(sa.func.count(L.id)).where(L.invoice_id == invoice_id).scalar_subquery()
-    groups = sa.select(sa.func.count()).select_from(grouped).scalar_subquery()
-    matched, lines, groups = db.session.execute(sa.select(matched, lines, groups)).one()
-    return not (matched == lines == groups)
+    a group (key and figures) and every group a line.
+
+    A grouping, not a join: the groups and the lines go into one ``UNION ALL`` grouped by key and
+    figures, and the two sets are equal when every row found is one group and one line. Whatever
+    the planner's statistics say (right after confirmation links the deliveries they know none of
+    them), a grouping is a hash or a sort, never the nested loop of every group against every line
+    that once took 485 s for 79,000 lines."""
+    grouped = _grouped(deliveries)
+    figures = [sa.func.round(grouped.c[k], 2).label(k) for k in ("quantity", "amount")]
+    groups = sa.select(
+        *[grouped.c[k] for k in LINE_KEYS], *figures, grouped.c.delivery_count, sa.literal(0).label("side")
+    )
+    own = [sa.func.round(getattr(L, k), 2).label(k) for k in ("quantity", "amount")]
+    lines = sa.select(*[getattr(L, k) for k in LINE_KEYS], *own, L.delivery_count, sa.literal(1).label("side"))
+    both = sa.union_all(groups, lines.where(L.invoice_id == invoice_id)).subquery("both_sides")
+    keys = [both.c[k] for k in (*LINE_KEYS, "quantity", "amount", "delivery_count")]
+    unmatched = (
+        sa.select(sa.literal(1))
+        .select_from(both)
+        .group_by(*keys)
+        .having(sa.or_(sa.func.count() != 2, sa.func.sum(both.c.side) != 1))
+    )
+    return bool(db.session.scalar(sa.select(sa.exists(unmatched))))
 
 
 def line_count(invoice: Invoice) -> int:
@@ -174,14 +196,34 @@ def line_count(invoice: Invoice) -> int:
 
 
 def _update_total(invoice: Invoice) -> None:
+    """Write the invoice's total and its totals per provider and per area from its lines."""
     total = sa.select(sa.func.coalesce(sa.func.sum(L.amount), 0)).where(L.invoice_id == invoice.id).scalar_subquery()
     db.session.execute(sa.update(Invoice).where(Invoice.id == invoice.id).values(total=total))
+    db.session.execute(sa.delete(InvoiceTotal).where(InvoiceTotal.invoice_id == invoice.id))
+    for key, column in (("provider_id", L.provider_id), ("area", ServiceComponent.area)):
+        sums = (
+            sa.select(sa.literal(invoice.id, sa.Integer), column, sa.func.sum(L.quantity), sa.func.sum(L.amount))
+            .join(ServiceComponent, ServiceComponent.id == L.component_id)
+            .where(L.invoice_id == invoice.id)
+            .group_by(column)
+        )
+        db.session.execute(sa.insert(InvoiceTotal).from_select(["invoice_id", key, "quantity", "amount"], sums))
     db.session.expire(invoice)
+
+
+def _changes(month: date) -> int:
+    """The change counter of the deliveries of the month starting on ``month`` (kept by triggers)."""
+    counted = db.session.scalar(sa.select(DeliveryMonth.changes).where(DeliveryMonth.month == month))
+    return counted or 0
 
 
 def stale(invoice: Invoice) -> bool:
     """True when the month's payable, not yet invoiced deliveries no longer make exactly the
-    draft's lines (one was added, changed, moved or removed after it was made): generate it again."""
+    draft's lines (one was added, changed, moved or removed after it was made): generate it again.
+    While the month's change counter is the one the draft was generated at, nothing changed and
+    nothing is regrouped; when it moved, the exact check decides."""
+    if invoice.generated_changes is not None and invoice.generated_changes == _changes(invoice.month):
+        return False
     return _differs(invoice.id, _unlinked(invoice.month))
 
 
@@ -210,14 +252,18 @@ def confirm_invoice(invoice: Invoice, by: User | None = None, today: date | None
         if not line_count(invoice):
             _refuse(_l("An invoice without lines cannot be confirmed."))
         if invoice.kind == InvoiceKind.INVOICE:
-            # Link (and so lock) the deliveries the lines bill, then check that they are exactly
+            # Link (and so lock) the deliveries the lines bill, then make sure that they are exactly
             # what the lines say: a delivery added, changed or removed since the draft was made
-            # refuses the confirmation, and the rollback unlinks them all again.
+            # refuses the confirmation, and the rollback unlinks them all again. When the month's
+            # change counter is the draft's before and after linking, nothing changed; otherwise
+            # the linked deliveries are regrouped and compared with the lines.
+            before = _changes(invoice.month)
             db.session.execute(
                 sa.update(D).where(_unlinked(invoice.month)).values(invoice_id=invoice.id),
                 execution_options={"synchronize_session": False},
             )
-            if _differs(invoice.id, D.invoice_id == invoice.id):
+            unchanged = invoice.generated_changes == before == _changes(invoice.month)
+            if not unchanged and _differs(invoice.id, D.invoice_id == invoice.id):
                 _refuse(_l("The deliveries of this month changed after the draft was made; generate it again first."))
         sequence = _next_number(today.year)
         invoice.year, invoice.sequence = today.year, sequence
@@ -230,8 +276,19 @@ def confirm_invoice(invoice: Invoice, by: User | None = None, today: date | None
 
 
 def mark_sent(invoice: Invoice, by: User | None = None) -> Invoice:
-    """Saadetud: the confirmed invoice went to SKA."""
-    return _advance(invoice, InvoiceStatus.CONFIRMED, InvoiceStatus.SENT, by)
+    """Saadetud: the confirmed invoice went to SKA as its e-invoice, whose exact bytes are kept (with
+    their SHA-256, who sent them and when). The e-invoice is built and checked by the builder the app
+    registers as ``app.extensions["einvoice"]`` (``exports.einvoice.build``); one it refuses
+    (a missing setting, a broken rule) leaves the invoice unsent."""
+    with _transaction():
+        db.session.refresh(invoice, with_for_update=True)
+        _may_advance(invoice, InvoiceStatus.CONFIRMED, InvoiceStatus.SENT)
+        build = current_app.extensions.get("einvoice")
+        if build is None:
+            _refuse(_l("This installation cannot make e-invoices, so nothing can be marked as sent."))
+        invoice.einvoice = sent_file(invoice, build(invoice), by.id if by is not None else None)
+        record(invoice, InvoiceStatus.SENT, by)
+    return invoice
 
 
 def mark_paid(invoice: Invoice, by: User | None = None) -> Invoice:
@@ -242,18 +299,22 @@ def mark_paid(invoice: Invoice, by: User | None = None) -> Invoice:
 def _advance(invoice: Invoice, before: InvoiceStatus, after: InvoiceStatus, by: User | None) -> Invoice:
     with _transaction():
         db.session.refresh(invoice, with_for_update=True)
-        if invoice.status != before:
-            _refuse(
-                _l(
-                    "%(invoice)s is %(status)s; only a %(before)s invoice can become %(after)s.",
-                    invoice=invoice,
-                    status=invoice.status.label,
-                    before=before.label,
-                    after=after.label,
-                )
-            )
+        _may_advance(invoice, before, after)
         record(invoice, after, by)
     return invoice
+
+
+def _may_advance(invoice: Invoice, before: InvoiceStatus, after: InvoiceStatus) -> None:
+    if invoice.status != before:
+        _refuse(
+            _l(
+                "%(invoice)s is %(status)s; only a %(before)s invoice can become %(after)s.",
+                invoice=invoice,
+                status=invoice.status.label,
+                before=before.label,
+                after=after.label,
+            )
+        )
 
 
 def create_credit_note(invoice: Invoice, line_ids, by: User | None = None) -> Invoice:
@@ -302,16 +363,13 @@ def net_total(invoice: Invoice) -> Decimal:
 
 
 def totals_by(invoice_id: int, group: str) -> list[tuple[str, Decimal]]:
-    """The invoice's totals per ``provider`` or per component ``area``, largest first, in one query."""
+    """The invoice's totals per ``provider`` or per component ``area``, largest first: read from
+    the totals written with its lines (``_update_total``), not summed from its lines again."""
+    T = InvoiceTotal
     if group == "provider":
-        key, join = Provider.name, (Provider, Provider.id == L.provider_id)
+        query = sa.select(Provider.name, T.quantity, T.amount).join(Provider, Provider.id == T.provider_id)
+        key = Provider.name
     else:
-        key, join = ServiceComponent.area, (ServiceComponent, ServiceComponent.id == L.component_id)
-    rows = db.session.execute(
-        sa.select(key, sa.func.sum(L.quantity), sa.func.sum(L.amount))
-        .join(*join)
-        .where(L.invoice_id == invoice_id)
-        .group_by(key)
-        .order_by(sa.func.sum(L.amount).desc(), key)
-    ).all()
+        query, key = sa.select(T.area, T.quantity, T.amount).where(T.area.is_not(None)), T.area
+    rows = db.session.execute(query.where(T.invoice_id == invoice_id).order_by(T.amount.desc(), key)).all()
     return [(name, Decimal(quantity), Decimal(amount)) for name, quantity, amount in rows]

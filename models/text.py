@@ -10,6 +10,7 @@ with two exceptions, refused with a message rather than changed:
 
 The length limit is each column's own (``String(n)``)."""
 
+import math
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -51,3 +52,44 @@ def contains_pattern(text: str) -> str:
     ``escape=LIKE_ESCAPE``)."""
     escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
     return f"%{escaped}%"
+
+
+# --- What a list may be asked for -----------------------------------------------------------------
+
+#: The longest search (or text filter) a list takes, and the most words in it: a person types a name, a
+#: code or a few words; thousands of words make a query of thousands of conditions, more than SQLite's
+#: parser takes (an expression tree 1,000 deep) and seconds of work for PostgreSQL.
+SEARCH_LENGTH = 200
+SEARCH_WORDS = 10
+#: The range of a whole number the databases compare with a column (a 64-bit integer).
+LARGEST_NUMBER = 2**63 - 1
+
+
+def search_error(text: str) -> str | None:
+    """Why a list cannot search for ``text`` (or filter by it), or None when it can."""
+    character = control_character(text)
+    if character is not None:
+        return str(_l("The search contains a control character (%(character)s); remove it.", character=character))
+    if len(text) > SEARCH_LENGTH or len(text.split()) > SEARCH_WORDS:
+        return str(
+            _l(
+                "Search for at most %(words)s words and %(length)s characters.",
+                words=SEARCH_WORDS,
+                length=SEARCH_LENGTH,
+            )
+        )
+    return None
+
+
+def query_value_error(value) -> str | None:
+    """Why ``value`` (a filter's value as the list reads it: text, number, date, or a list of them)
+    cannot be compared with a column, or None when it can."""
+    if isinstance(value, list | tuple):
+        return next((e for e in map(query_value_error, value) if e is not None), None)
+    if isinstance(value, str):
+        return search_error(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > LARGEST_NUMBER:
+        return str(_l("The number is too large."))
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(_l("Not a number."))
+    return None

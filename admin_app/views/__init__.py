@@ -1,4 +1,8 @@
-"""The admin screens: one module per area, registered by ``register_views``."""
+"""The register screens: one module per register (clients, providers, letters, …), each a subclass of
+``admin_app.registers.base.RegisterView``, registered in the menu by ``register_views`` below. A
+register's helpers that only it uses sit beside it (``letter_format``, ``letter_files`` and
+``plan_columns``). The rules they apply live in ``models``; the views call them. Imported by the app
+factory (``admin_app``) only."""
 
 from datetime import date, timedelta
 
@@ -32,6 +36,9 @@ from models import (
 )
 from models.access import client_condition, stood_in_for
 
+from ..access_rules import shows_no_person
+from ..registers.access import scoped
+from ..registers.base import SecuredMixin
 from . import (
     audit,
     casefile,
@@ -55,8 +62,6 @@ from . import (
     supervision,
     users,
 )
-from .access import scoped
-from .base import SecuredMixin
 from .letters import letters_needing_attention, may_see
 
 
@@ -144,6 +149,7 @@ class HomeView(SecuredMixin, AdminIndexView):
             "today": today,
         }
 
+    @shows_no_person
     @expose("/")
     def index(self):
         roles = {r.name for r in current_user.roles}

@@ -16,8 +16,10 @@ from markupsafe import Markup
 
 from exports.access_log import access_workbook
 from models import AccessEvent, AccessKind, AuditAction, AuditEvent, Client, db
+from models.text import control_character
 
-from .base import RegisterView, SecuredMixin
+from ..access_rules import shows_no_person
+from ..registers.base import RegisterView, SecuredMixin
 
 TALLINN = ZoneInfo("Europe/Tallinn")
 AUDITORS = ("head",)  # and the administrator, who may read everything
@@ -103,11 +105,13 @@ class AuditView(RegisterView):
 
     def _wanted(self, query):
         """``?table=client&record=5``: the history of one record (the details pages link here)."""
-        table, record = request.args.get("table"), request.args.get("record")
-        if table:
-            query = query.filter(AuditEvent.table_name == table)
-        if record:
-            query = query.filter(AuditEvent.record_id == record)
+        for column, value in (
+            (AuditEvent.table_name, request.args.get("table")),
+            (AuditEvent.record_id, request.args.get("record")),
+        ):
+            if value:
+                # No table or record is named with a control character (PostgreSQL cannot even compare NUL).
+                query = query.filter(column == value if control_character(value) is None else sa.false())
         return query
 
     def get_query(self):
@@ -138,6 +142,7 @@ class AccessLogView(SecuredMixin, BaseView):
             abort(404)
         return client
 
+    @shows_no_person
     @expose("/")
     def index(self):
         client = self._client()
@@ -150,6 +155,7 @@ class AccessLogView(SecuredMixin, BaseView):
             xlsx_url=url_for(".xlsx", client_id=client.id),
         )
 
+    @shows_no_person
     @expose("/xlsx/")
     def xlsx(self):
         client = self._client()
@@ -162,30 +168,10 @@ class AccessLogView(SecuredMixin, BaseView):
         )
 
 
-def history_url(view, model) -> str | None:
-    """The audit list of one record, when the signed-in user may read the audit."""
-    audit = next((v for v in view.admin._views if v.endpoint == "audit"), None)
-    if audit is None or not audit.is_accessible() or model is None:
-        return None
-    identity = sa.inspect(model).identity
-    if not identity:
-        return None
-    record = ",".join(str(part) for part in identity)
-    return url_for("audit.index_view", table=view.model.__tablename__, record=record)
-
-
-def access_log_url(view, model) -> str | None:
-    """Who saw this client's data, when the signed-in user may know it."""
-    log = next((v for v in view.admin._views if v.endpoint == "access_log"), None)
-    if not isinstance(model, Client) or log is None or not log.is_accessible():
-        return None
-    return url_for("access_log.index", client_id=model.id)
-
-
 def register(admin) -> None:
     category = _l("Administration")
     admin.add_view(AuditView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit", category=category))
     admin.add_view(AccessLogView(name=_l("Who saw the data"), endpoint="access_log", url="access-log"))
 
 
-__all__ = ["AccessLogView", "AuditView", "access_log_url", "history_url"]
+__all__ = ["AccessLogView", "AuditView"]

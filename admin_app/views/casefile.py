@@ -31,12 +31,13 @@ from models.casework import STEP_KIND_ORDER
 from models.meetings import meeting_clients
 from models.quality import POINT_ORDER
 
-from .access import visible_client
-from .base import SecuredMixin
+from ..access_rules import logs_access
+from ..registers.access import visible_client
+from ..registers.base import SecuredMixin
+from ..registers.seen import note_seen
 from .casework import LEVEL_COLOURS
 from .clients import STATUS_COLOURS
 from .quality import format_change, format_score
-from .seen import note_seen
 
 #: The "Add …" links: (endpoint of the register, label, extra query arguments).
 ADD_LINKS = (
@@ -77,6 +78,7 @@ class CaseFileView(SecuredMixin, BaseView):
             links.append((endpoint, label, url_for(f"{endpoint}.create_view", client_id=client.id, url=back, **extra)))
         return links
 
+    @logs_access
     @expose("/")
     def index(self):
         client_id = request.args.get("client_id", type=int)

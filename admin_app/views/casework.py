@@ -23,8 +23,8 @@ from models import (
 from models.base import db
 from models.casework import STEP_KIND_ORDER, step_delete_errors
 
-from .base import badge, label
-from .shared import (
+from ..registers.base import badge, label
+from ..registers.shared import (
     CaseWorkView,
     ClientNameFilter,
     UserFilter,

@@ -12,8 +12,8 @@ from models import ComponentPrice, ServiceComponent, component_errors
 from models.base import db
 
 from ..i18n import format_date, format_money
-from .base import ALL_STAFF, RegisterView
-from .fields import DateField, DecimalField
+from ..registers.base import ALL_STAFF, RegisterView
+from ..registers.fields import DateField, DecimalField
 
 
 def _current_price(view, context, model, name):

@@ -14,9 +14,9 @@ from models import Client, ClientStatus, NetworkMember, NetworkRole, Provider, R
 from models.base import db
 
 from ..i18n import format_date
-from .archive import ArchiveMixin
-from .base import RegisterView, badge, label
-from .fields import DateField, strip
+from ..registers.archive import ArchiveMixin
+from ..registers.base import RegisterView, badge, label
+from ..registers.fields import DateField, strip
 
 STATUS_COLOURS = {
     ClientStatus.APPLICANT: "info",

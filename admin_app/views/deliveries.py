@@ -12,9 +12,9 @@ from models import Client, ClientStatus, Provider, ServiceComponent, ServiceDeli
 from models.base import db
 from models.delivery_sheet import COLUMNS, SheetError, load_deliveries
 
+from ..access_rules import shows_no_person
 from ..i18n import format_quantity
-from .base import RegisterView, badge
-from .paging import row_url
+from ..registers.base import RegisterView, badge
 
 WRITERS = ("head", "case_manager", "accountant")
 
@@ -31,9 +31,7 @@ def _invoice(view, context, model, name):
     invoice = model.invoice
     if invoice is None:
         return ""
-    link = Markup('<a href="{}">{}</a>').format(
-        row_url("invoices.details_view", "id", invoice.id), invoice.number or ""
-    )
+    link = Markup('<a href="{}">{}</a>').format(url_for("invoices.details_view", id=invoice.id), invoice.number or "")
     return Markup("{} {}").format(badge(gettext("invoiced"), "success"), link)
 
 
@@ -135,6 +133,7 @@ class DeliveryView(RegisterView):
         },
     }
 
+    @shows_no_person
     @expose("/upload/", methods=("GET", "POST"))
     def upload_view(self):
         """Load deliveries from an .xlsx sheet: all rows or none, with a report of every problem."""

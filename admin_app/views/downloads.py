@@ -14,8 +14,9 @@ from sqlalchemy.orm import undefer
 
 from models import Download, DownloadStatus, db, purge_expired
 
+from ..access_rules import logs_access, shows_no_person
 from ..background import LIVE
-from .base import SecuredMixin
+from ..registers.base import SecuredMixin
 
 
 def own(download_id: int, *, with_file: bool = False) -> Download:
@@ -55,6 +56,7 @@ def state(download: Download) -> dict:
 class DownloadsView(SecuredMixin, BaseView):
     read_roles = ("head", "case_manager", "accountant", "registrar")
 
+    @shows_no_person
     @expose("/")
     def index(self):
         purge_expired()
@@ -63,17 +65,20 @@ class DownloadsView(SecuredMixin, BaseView):
         ).all()
         return self.render("admin/downloads.html", downloads=downloads, state=state, local=local)
 
+    @shows_no_person
     @expose("/<int:download_id>/")
     def progress(self, download_id: int):
         download = own(download_id)
         return self.render("admin/download_progress.html", download=download, state=state(download))
 
+    @shows_no_person
     @expose("/<int:download_id>/status")
     def status(self, download_id: int):
         response = jsonify(state(own(download_id)))
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    @logs_access
     @expose("/<int:download_id>/file")
     def file(self, download_id: int):
         download = own(download_id, with_file=True)

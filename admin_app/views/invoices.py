@@ -6,14 +6,16 @@ from itertools import groupby
 from operator import attrgetter
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from werkzeug.wsgi import FileWrapper
 
+from exports import einvoice
 from exports import invoice as workbook
 from models import (
     AccessKind,
@@ -23,20 +25,25 @@ from models import (
     InvoiceLine,
     InvoiceStatus,
     RuleViolation,
+    StoredFile,
     confirm_invoice,
     create_credit_note,
     generate_invoice,
     mark_paid,
     mark_sent,
 )
+from models import einvoice as einvoice_rules
 from models.base import db
 from models.clients import found_by
 from models.invoicing import line_count, net_total, stale, totals_by
 
-from .access import limited_user_id, scoped
-from .base import RegisterView, badge, signed_in_roles
+from .. import export_slots
+from ..access_rules import logs_access, shows_no_person
+from ..registers.access import limited_user_id, scoped
+from ..registers.base import RegisterView, badge, signed_in_roles
+from ..registers.seen import note_seen, note_seen_in
+from ..registers.stored_files import send_download
 from .deliveries import format_quantity
-from .seen import note_seen, note_seen_in
 
 STATUS_COLOURS = {
     InvoiceStatus.DRAFT: "secondary",
@@ -131,6 +138,7 @@ class InvoiceView(RegisterView):
             flash(done, "success")
         return redirect(url_for(".details_view", id=invoice.id))
 
+    @shows_no_person
     @expose("/generate/", methods=("GET", "POST"))
     def generate_view(self):
         """Generate (or regenerate) the draft of a month."""
@@ -160,6 +168,7 @@ class InvoiceView(RegisterView):
                     return redirect(url_for(".details_view", id=invoice.id))
         return self.render("admin/invoice_generate.html", value=value, error=error)
 
+    @shows_no_person
     @expose("/<int:invoice_id>/confirm/", methods=("POST",))
     def confirm_view(self, invoice_id):
         if not self.may_confirm():
@@ -167,18 +176,21 @@ class InvoiceView(RegisterView):
         invoice = self._invoice(invoice_id)
         return self._run(confirm_invoice, invoice, gettext("Confirmed."))
 
+    @shows_no_person
     @expose("/<int:invoice_id>/sent/", methods=("POST",))
     def sent_view(self, invoice_id):
         if not self.may_write():
             abort(403)
         return self._run(mark_sent, self._invoice(invoice_id), gettext("Marked as sent to SKA."))
 
+    @shows_no_person
     @expose("/<int:invoice_id>/paid/", methods=("POST",))
     def paid_view(self, invoice_id):
         if not self.may_write():
             abort(403)
         return self._run(mark_paid, self._invoice(invoice_id), gettext("Marked as paid."))
 
+    @shows_no_person
     @expose("/<int:invoice_id>/credit/", methods=("POST",))
     def credit_view(self, invoice_id):
         if not self.may_write():
@@ -196,20 +208,55 @@ class InvoiceView(RegisterView):
             return redirect(url_for(".details_view", id=note.id))
         return redirect(url_for(".details_view", id=invoice.id))
 
+    @logs_access
     @expose("/<int:invoice_id>/download/")
     def download_view(self, invoice_id):
-        """The workbook, streamed as it is read from the file it was written to."""
+        """The workbook, written while the request lasts, then sent from its file (no database work left)."""
         invoice = self._invoice(invoice_id)
         if limited_user_id() is not None:
             abort(403)  # the workbook names every client on the invoice; a case manager sees their own
-        name = workbook.filename(invoice)
-        # The workbook names every client on the invoice: each of them was seen.
-        note_seen_in(_clients_on(invoice), AccessKind.EXPORT, "invoice")
-        return Response(
-            stream_with_context(workbook.stream(invoice)),
+        slot = export_slots.take(current_user.id)
+        if slot is None:
+            flash(export_slots.busy_message(), "error")
+            return redirect(url_for(".details_view", id=invoice.id))
+        try:
+            name = workbook.filename(invoice)
+            # The workbook names every client on the invoice: each of them was seen.
+            note_seen_in(_clients_on(invoice), AccessKind.EXPORT, "invoice")
+            file = workbook.written(invoice)
+        except BaseException:
+            slot.release()
+            raise
+        response = Response(
+            export_slots.held(slot, FileWrapper(file, workbook.CHUNK)),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+        response.call_on_close(file.close)  # which deletes it
+        response.call_on_close(slot.release)
+        return response
+
+    @logs_access  # the XML names no client; with the workbook attached (a setting) it logs them as seen
+    @expose("/<int:invoice_id>/einvoice/")
+    def einvoice_view(self, invoice_id):
+        """The e-invoice (EN 16931 XML): once sent, the very bytes SKA received; before, built and
+        checked now. A file that fails the check is never offered: the page says which rule or setting."""
+        if not self.may_write():
+            abort(403)
+        invoice = self._invoice(invoice_id)
+        kept = invoice.einvoice
+        if kept is not None:
+            content, name = db.session.scalar(sa.select(StoredFile.content).where(StoredFile.id == kept.id)), kept.name
+        else:
+            try:
+                content, name = einvoice.build(invoice), einvoice.filename(invoice)
+            except RuleViolation as e:
+                for message in e.errors.values():
+                    flash(message, "error")
+                return redirect(url_for(".details_view", id=invoice.id))
+        if current_app.config.get("EINVOICE_ATTACH_SPECIFICATION") and b"EmbeddedDocumentBinaryObject" in content:
+            note_seen_in(_clients_on(invoice), AccessKind.EXPORT, "invoice")  # the workbook inside names them
+        return send_download(content, name, einvoice_rules.XML_TYPE)
 
     def _bulk(self, ids, step, allowed: bool) -> int:
         """Run ``step`` on each chosen invoice; flash why any was refused; return how many went."""
@@ -328,6 +375,8 @@ class InvoiceView(RegisterView):
             "net_total": net_total(invoice) if invoice.kind == InvoiceKind.INVOICE else None,
             "stale": invoice.is_draft and invoice.kind == InvoiceKind.INVOICE and stale(invoice),
             "quantity": format_quantity,
+            "einvoice": invoice.einvoice,
+            "attach_specification": bool(current_app.config.get("EINVOICE_ATTACH_SPECIFICATION")),
             "may_confirm": self.may_confirm(),
             "may_write": self.may_write(),
             "InvoiceStatus": InvoiceStatus,

@@ -7,8 +7,9 @@ from flask_admin import expose
 from models import LetterAttachment, UploadError
 from models.base import db
 
+from ..access_rules import logs_access
+from ..registers.stored_files import send_stored, take
 from .letter_format import may_see
-from .stored_files import send_stored, take
 
 
 class LetterFiles:
@@ -45,11 +46,13 @@ class LetterFiles:
             abort(404)
         return letter
 
+    @logs_access
     @expose("/answer-file/")
     def answer_file_view(self):
         letter = self._letter(request.args.get("id", type=int))
         return send_stored(letter.answer_document_id)
 
+    @logs_access
     @expose("/attachment/")
     def attachment_view(self):
         attachment = db.session.get(LetterAttachment, request.args.get("id", type=int) or 0)

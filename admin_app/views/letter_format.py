@@ -1,30 +1,35 @@
-"""How the letter register shows a letter: restricted content as "AK" to those who may not see it,
-deadlines coloured, files as download links."""
+"""How the letter register shows a letter: restricted content as "AK" to those who may not read it
+(the rule is ``models.access.LetterReader``), deadlines coloured, files as download links."""
 
 from datetime import date
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext
+from flask_login import current_user
 from markupsafe import Markup
 
 from models import Letter
+from models.access import LetterReader
 from models.letters import OPEN, extension_limit, normal_deadline, warning_date
 
 from ..i18n import format_date
-from .base import badge, signed_in_roles
+from ..registers.base import badge, signed_in_roles
 from .materials import _size
 
-#: Who may read a restricted letter's content (the registrar sees its number, dates and status only).
-RESTRICTED_READERS = frozenset({"admin", "head", "case_manager"})
 
-
-def may_see_restricted() -> bool:
-    return bool(signed_in_roles() & RESTRICTED_READERS)
+def reader() -> LetterReader:
+    """Who may read which letters (``models.access.LetterReader``) for the signed-in user, made once
+    per request (and per user: a background export signs its owner in)."""
+    user_id = current_user.id if current_user.is_authenticated else None
+    cached = g.get("letter_reader")
+    if cached is None or cached.user_id != user_id:
+        cached = g.letter_reader = LetterReader(user_id, signed_in_roles())
+    return cached
 
 
 def may_see(letter: Letter) -> bool:
     """The signed-in user may see the content of ``letter``."""
-    return not letter.is_restricted or may_see_restricted()
+    return reader().may_read(letter)
 
 
 def ak_badge() -> Markup:
@@ -40,8 +45,8 @@ def content_cell(view, context, model, name):
 
 
 def client_cell(view, context, model, name):
-    """The client a letter concerns: health data, never shown to the registrar."""
-    return (model.client or "") if may_see_restricted() else ""
+    """The client a letter concerns: health data, shown only to those who may read that client."""
+    return (model.client or "") if reader().may_see_client(model) else ""
 
 
 def subject_cell(view, context, model, name):

@@ -3,7 +3,7 @@ answer; deadlines are computed; restricted letters show their content only to th
 
 from datetime import date
 
-from flask import request
+from flask import abort, request
 from flask_admin.form import rules as form_rules
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -15,10 +15,11 @@ from wtforms import FileField, SelectMultipleField, validators, widgets
 from models import Letter, Role, RuleViolation, User, save_letter
 from models.base import db
 from models.letters import extension_limit, letters_due, normal_deadline
+from models.text import LIKE_ESCAPE, contains_pattern
 
 from ..i18n import format_date
-from .archive import ArchiveMixin
-from .base import RegisterView, signed_in_roles
+from ..registers.archive import ArchiveMixin
+from ..registers.base import RegisterView, signed_in_roles
 from .letter_files import LetterFiles
 from .letter_format import (
     answer_file_cell,
@@ -28,7 +29,7 @@ from .letter_format import (
     due_cell,
     file_link,
     may_see,
-    may_see_restricted,
+    reader,
     sender_cell,
     sender_text,
     status_cell,
@@ -307,6 +308,10 @@ class LetterView(ArchiveMixin, LetterFiles, RegisterView):
         return form
 
     def edit_form(self, obj=None):
+        if obj is not None and not may_see(obj) and "registrar" not in signed_in_roles():
+            # The registrar assigns what they may not read; a case manager without its client has no
+            # business with it: its form is not found (nor saved), as if there were none.
+            abort(404)
         form = self._trim(super().edit_form(obj), obj)
         if "remove_attachments" in form:
             if obj is not None and obj.attachments:
@@ -329,9 +334,11 @@ class LetterView(ArchiveMixin, LetterFiles, RegisterView):
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         query, count_query, joins, count_joins = super()._apply_search(query, count_query, joins, count_joins, search)
-        if not may_see_restricted():
-            # A restricted letter is found by its number only: its words must not give it away.
-            hidden = or_(~Letter.is_restricted, Letter.number.ilike(f"%{search.strip()}%"))
+        readable = reader().condition()
+        if readable is not None:
+            # A restricted letter one may not read is found by its number only: its words must not give it away.
+            number = Letter.number.ilike(contains_pattern(search.strip()), escape=LIKE_ESCAPE)
+            hidden = or_(readable, number)
             query, count_query = query.filter(hidden), count_query.filter(hidden)
         return query, count_query, joins, count_joins
 

@@ -12,9 +12,10 @@ from wtforms import BooleanField, FileField, validators
 from models import Material, RuleViolation, UploadError, material_errors
 from models.base import db
 
-from .base import RegisterView
-from .shared import CASE_WORKERS, case_workers, signed_in_user
-from .stored_files import send_stored, take
+from ..access_rules import shows_no_person
+from ..registers.base import RegisterView
+from ..registers.shared import CASE_WORKERS, case_workers, signed_in_user
+from ..registers.stored_files import send_stored, take
 
 
 def _accepted() -> str:
@@ -131,6 +132,7 @@ class MaterialView(RegisterView):
 
     # --- Download: only to those who may read the register and the record, always as an attachment ---
 
+    @shows_no_person
     @expose("/download/")
     def download_view(self):
         material = self.get_one(str(request.args.get("id", type=int) or 0))

@@ -16,8 +16,8 @@ from models.base import db
 from models.meetings import follow_up_errors
 
 from ..i18n import format_date
-from .base import RegisterView, badge
-from .shared import (
+from ..registers.base import RegisterView, badge
+from ..registers.shared import (
     CASE_WORKERS,
     RememberedInline,
     RowRules,

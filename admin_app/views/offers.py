@@ -15,7 +15,8 @@ from wtforms import validators
 from models import Offer, OfferStatus, Provider, offer_errors
 from models.base import db
 
-from .base import MANAGERS, RegisterView, badge
+from ..access_rules import shows_no_person
+from ..registers.base import MANAGERS, RegisterView, badge
 
 STATUS_COLOURS = {
     OfferStatus.ASKED: "secondary",
@@ -129,6 +130,7 @@ class OfferView(RegisterView):
     def action_compare(self, ids):
         return redirect(url_for(".compare_view", ids=",".join(ids)))
 
+    @shows_no_person
     @expose("/compare/")
     def compare_view(self):
         """The chosen offers grouped by the support asked for, one column per offer, cheapest first."""

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from models import ActionPlan, Activity, ActivityStatus, PlanStatus
 
 from ..i18n import format_date
-from .base import badge
+from ..registers.base import badge
 
 PLAN_COLOURS = {PlanStatus.OPEN: "success", PlanStatus.CLOSED: "secondary"}
 ACTIVITY_COLOURS = {

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
+    AccessKind,
     ActionPlan,
     Activity,
     ActivityStatus,
@@ -27,18 +28,10 @@ from models import (
 from models.base import db
 from models.plans import activity_errors, goal_errors
 
-from .access import scoped
-from .casework import LEVEL_COLOURS
-from .plan_columns import (
-    OverdueActivitiesFilter,
-    goals_count,
-    goals_details,
-    overdue_count,
-    plan_status,
-    print_link,
-    review_badge,
-)
-from .shared import (
+from ..access_rules import logs_access
+from ..registers.access import scoped
+from ..registers.seen import note_seen
+from ..registers.shared import (
     CASE_WORKERS,
     CaseWorkView,
     ClientNameFilter,
@@ -51,6 +44,16 @@ from .shared import (
     clients,
     providers,
     user_name,
+)
+from .casework import LEVEL_COLOURS
+from .plan_columns import (
+    OverdueActivitiesFilter,
+    goals_count,
+    goals_details,
+    overdue_count,
+    plan_status,
+    print_link,
+    review_badge,
 )
 
 # --- What the activity selects list: this plan's goals, this client's network ---------------------
@@ -299,6 +302,7 @@ class ActionPlanView(RowRules, CaseWorkView):
 
     # --- Print view ---
 
+    @logs_access
     @expose("/print/")
     def print_view(self):
         plan_id = request.args.get("id", type=int)
@@ -320,6 +324,7 @@ class ActionPlanView(RowRules, CaseWorkView):
         if not plan:
             abort(404)
         client = plan.client
+        note_seen([client.id], AccessKind.PRINT, ActionPlan.__tablename__, plan.id)
         assessment = db.session.scalars(
             sa.select(Assessment)
             .where(Assessment.client_id == client.id)

@@ -9,8 +9,8 @@ from models import Bid, Procurement, procurement_errors
 from models.base import db
 
 from ..i18n import format_money
-from .base import MANAGERS, RegisterView
-from .fields import DateField, DecimalField
+from ..registers.base import MANAGERS, RegisterView
+from ..registers.fields import DateField, DecimalField
 
 
 def _bids(view, context, model, name):

@@ -15,9 +15,9 @@ from models import Municipality, Provider, ProviderStaff, municipality_errors, p
 from models.base import db
 
 from ..i18n import format_date
-from .archive import ArchiveMixin
-from .base import MANAGERS, RegisterView, badge
-from .fields import DateField, strip
+from ..registers.archive import ArchiveMixin
+from ..registers.base import MANAGERS, RegisterView, badge
+from ..registers.fields import DateField, strip
 
 CERTIFICATE_BADGES = {"expired": ("danger", _l("expired")), "expiring": ("warning", _l("expires soon"))}
 

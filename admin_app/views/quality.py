@@ -16,6 +16,7 @@ from markupsafe import Markup
 from wtforms import fields, validators
 
 from models import (
+    AccessKind,
     Client,
     Instrument,
     InstrumentItem,
@@ -28,9 +29,11 @@ from models import (
 from models.base import db
 from models.quality import POINT_ORDER
 
-from .access import visible_client
-from .base import RegisterView
-from .shared import CASE_WORKERS
+from ..access_rules import logs_access
+from ..registers.access import visible_client
+from ..registers.base import RegisterView
+from ..registers.seen import note_seen
+from ..registers.shared import CASE_WORKERS
 
 DASH = "—"
 
@@ -280,11 +283,13 @@ class QualityOfLifeView(RegisterView):
 
     # --- A client's points side by side -------------------------------------------------
 
+    @logs_access
     @expose("/client/")
     def client_view(self):
         client = visible_client(request.args.get("client_id", type=int))
         if client is None:
             abort(404)
+        note_seen([client.id], AccessKind.DETAILS, QolAnswerSet.__tablename__)
         sets = db.session.scalars(sa.select(QolAnswerSet).where(QolAnswerSet.client_id == client.id)).all()
         by_point = {QolPoint(s.point): s for s in sets}
         columns = [by_point.get(p) for p in POINT_ORDER]

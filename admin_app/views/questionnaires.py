@@ -11,7 +11,7 @@ from models import Instrument, InstrumentItem, RuleViolation
 from models.base import db
 from models.quality import instrument_delete_errors, instrument_errors
 
-from .base import RegisterView
+from ..registers.base import RegisterView
 
 
 class ItemInline(InlineFormAdmin):

@@ -10,12 +10,13 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from exports.reports import REPORTS
+from exports.reports.report import REPORTS
 from exports.reports.workbook import write_report
 from exports.tabular import Conventions, Kind
 from models.base import EARLIEST_DAY, LATEST_DAY, day_in_range
 
-from .base import SecuredMixin
+from ..access_rules import shows_no_person
+from ..registers.base import SecuredMixin
 
 MIME_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -119,6 +120,7 @@ class ReportsView(SecuredMixin, BaseView):
             errors.append(gettext("Choose a period of at most ten years."))
         return start, end, errors
 
+    @shows_no_person
     @expose("/")
     def index(self):
         start, end, errors = self._period()
@@ -140,6 +142,7 @@ class ReportsView(SecuredMixin, BaseView):
         start, end, errors = self._period()
         return kind, start, end, errors
 
+    @shows_no_person
     @expose("/<key>/")
     def report_view(self, key: str):
         kind, start, end, errors = self._report(key)
@@ -156,6 +159,7 @@ class ReportsView(SecuredMixin, BaseView):
             quick=quick_periods(),
         )
 
+    @shows_no_person
     @expose("/<key>/xlsx/")
     def report_xlsx(self, key: str):
         kind, start, end, errors = self._report(key)

@@ -11,8 +11,8 @@ from wtforms import validators
 from models import Role, Substitution, User, substitution_errors
 from models.base import db
 
-from .access import limited_user_id
-from .base import RegisterView, badge
+from ..registers.access import limited_user_id
+from ..registers.base import RegisterView, badge
 
 
 def _case_managers():

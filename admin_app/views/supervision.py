@@ -15,8 +15,8 @@ from models.base import db
 from models.supervision import violation_errors
 
 from ..i18n import format_date
-from .base import RegisterView, badge
-from .shared import CASE_WORKERS, RememberedInline, RowRules, clients, providers, signed_in_user
+from ..registers.base import RegisterView, badge
+from ..registers.shared import CASE_WORKERS, RememberedInline, RowRules, clients, providers, signed_in_user
 
 SEVERITY_COLOURS = {Severity.SEVERE: "danger", Severity.SIGNIFICANT: "warning", Severity.MINOR: "secondary"}
 STATUS_COLOURS = {

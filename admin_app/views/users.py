@@ -2,16 +2,20 @@
 
 import uuid
 
+from flask import flash
+from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_security import hash_password
 from wtforms import PasswordField, validators
 
 from models import Role, RoleName, RuleViolation, User
 from models.base import db
 from models.providers import _taken
+from models.users import end_sessions
 
-from .base import RegisterView
+from ..registers.base import RegisterView
 
 
 class RoleFilter(FilterEqual):
@@ -75,6 +79,16 @@ class UserView(RegisterView):
         if _taken(User, User.email, model.email, model.id):
             form.email.errors = [str(_l("A user with this e-mail already exists."))]
             raise RuleViolation({"email": form.email.errors[0]})
+
+    @action(
+        "sign_out_everywhere",
+        _l("Sign out everywhere"),
+        _l("Sign the selected users out on every computer and browser? They can sign in again at once."),
+    )
+    def action_sign_out_everywhere(self, ids):
+        # The ids are keys of listed users: ``ClientScopeMixin.handle_action`` refused anything else.
+        done = end_sessions([int(i) for i in ids])
+        flash(ngettext("%(num)s user signed out everywhere.", "%(num)s users signed out everywhere.", done), "success")
 
 
 def register(admin) -> None:

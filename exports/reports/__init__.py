@@ -1,88 +1,9 @@
 """The reports SKA and the municipality need, for a chosen period: each a few tables computed by
 set-based queries (GROUP BY in the database, never a loop over rows), shown on screen with a chart
-and written as a workbook with native Excel charts (``exports.reports.workbook``).
+and written as a workbook with native Excel charts (``workbook``).
 
-A report is a function ``build(start, end) -> Report``; ``REPORTS`` lists them by URL key."""
+A report is a function ``build(start, end) -> Report`` (``report``) in a module of its own, listed in
+``report.REPORTS`` by URL key when this package imports it below. The report modules import
+``report``; only ``admin_app`` imports the package."""
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-
-from exports.tabular import Column, Kind
-
-__all__ = ["REPORTS", "Chart", "Column", "Kind", "Report", "Table", "mean", "register"]
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart of a table: categories from one column, one series per value column."""
-
-    kind: str = "column"  # "column" (vertical bars) or "bar" (horizontal)
-    category: int = 0
-    values: tuple[int, ...] = (1,)
-    stacked: bool = False
-
-
-@dataclass
-class Table:
-    title: str
-    columns: list[Column]
-    rows: list[list]
-    chart: Chart | None = None
-    note: str = ""
-    #: Per row and column, a colour class for the screen and the workbook (e.g. "danger"), or None.
-    shades: list[list[str | None]] | None = None
-
-    def column(self, label: str) -> list:
-        """The values of the column headed ``label``."""
-        at = [c.label for c in self.columns].index(label)
-        return [row[at] for row in self.rows]
-
-    def row(self, first: str) -> list:
-        """The row whose first cell is ``first``."""
-        return next(r for r in self.rows if str(r[0]) == first)
-
-
-@dataclass
-class Report:
-    key: str
-    title: str
-    start: date
-    end: date
-    tables: list[Table] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ReportKind:
-    key: str
-    title: object  # a lazy string
-    description: object
-    build: Callable[[date, date], Report]
-
-
-REPORTS: dict[str, ReportKind] = {}
-
-
-def register(key: str, title, description):
-    """Decorator: list a report builder under ``key``."""
-
-    def wrap(build):
-        REPORTS[key] = ReportKind(key, title, description, build)
-        return build
-
-    return wrap
-
-
-def mean(total, count, places: str = "0.01") -> Decimal | None:
-    """``total / count`` to two decimals, half up, in Decimal arithmetic.
-
-    The database gives the sum of two-decimal figures (a Decimal on PostgreSQL, a float with binary
-    noise on SQLite): it is put back to cents before dividing, so both give the same mean, exactly."""
-    if not count or total is None:
-        return None
-    exact = Decimal(str(total)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return (exact / count).quantize(Decimal(places), rounding=ROUND_HALF_UP)
-
-
-from . import pilot, quality, statistics, supervision  # noqa: E402,F401  (registers the reports)
+from . import pilot, quality, statistics, supervision  # noqa: F401  (each registers its report)

@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from exports.tabular import Column, Kind
 from models import Area, Client, ExitReason, Material, MaterialKind, Provider, ServiceComponent, TargetGroup, db
 from models.deliveries import ServiceDelivery as D
 from models.invoicing import payable
 
-from . import Chart, Column, Kind, Report, Table, register
+from .report import Chart, Report, Table, register
 
 
 def _counts(column, *where) -> dict:

@@ -6,9 +6,10 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
+from exports.tabular import Column, Kind
 from models import InstrumentItem, QolAnswer, QolAnswerSet, QolPoint, db
 
-from . import Chart, Column, Kind, Report, Table, mean, register
+from .report import Chart, Report, Table, mean, register
 
 LATER = (QolPoint.ONE_YEAR, QolPoint.EXIT)
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from exports.tabular import Column, Kind
 from models import (
     ActionPlan,
     Assessment,
@@ -22,7 +23,7 @@ from models import (
 )
 from models.clients import taking_part
 
-from . import Chart, Column, Kind, Report, Table, register
+from .report import Chart, Report, Table, register
 
 #: Age bands (lowest age of each), the age reached by the last day of the period.
 AGE_BANDS = (0, 18, 30, 45, 55, 65)

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from exports.tabular import Column, Kind
 from models import Inspection, Provider, Severity, Violation, ViolationKind, ViolationStatus, db
 
-from . import Chart, Column, Kind, Report, Table, register
+from .report import Chart, Report, Table, register
 
 RANK = {Severity.MINOR: 1, Severity.SIGNIFICANT: 2, Severity.SEVERE: 3}
 SHADE = {1: "minor", 2: "significant", 3: "severe"}

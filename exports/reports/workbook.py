@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from exports.tabular import Conventions, Kind
 
-from . import Report
+from .report import Report
 
 SHADES = {"minor": "#FFF3CD", "significant": "#FFD8A8", "severe": "#F8D7DA", "past": "#F5C2C7"}
 TITLE_ROWS = 3  # report title, period, table title; then a blank row and the header

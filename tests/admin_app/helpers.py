@@ -1,5 +1,6 @@
 """What the register tests share: read a page as a browser would, submit its form, compare the database."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -252,14 +253,26 @@ def make(app, factory, **values):
         return record
 
 
-def ajax_update(client, list_url: str, pk: int, column: str, value: str):
-    """Edit one cell in the list, as the list's x-editable field does."""
+def cell_version(html: str, pk: int) -> str | None:
+    """The version the list's editable cells of row ``pk`` carry (None when the row is not listed)."""
+    for tag in re.findall(r"<a [^>]*data-role=\"x-editable[^>]*>", html):
+        if f'data-pk="{pk}"' in tag:
+            found = re.search(r'data-version="(\d+)"', tag)
+            return found.group(1) if found else None
+    return None
+
+
+def ajax_update(client, list_url: str, pk: int, column: str, value: str, *, version: str | None = None):
+    """Edit one cell in the list, as the list's x-editable field does (with the row's version the list
+    was loaded with, or ``version``)."""
     from tests.conftest import csrf_token
 
-    return client.post(
-        list_url + "ajax/update/",
-        data={"list_form_pk": str(pk), column: value, "csrf_token": csrf_token(client, list_url)},
-    )
+    html = page(client, list_url)
+    data = {"list_form_pk": str(pk), column: value, "csrf_token": csrf_token(client, list_url)}
+    version = version if version is not None else cell_version(html, pk)
+    if version is not None:
+        data["version"] = version
+    return client.post(list_url + "ajax/update/", data=data)
 
 
 def delete(client, list_url: str, pk: int):

@@ -43,6 +43,7 @@ from models import (
     codes,
     db,
 )
+from tests.admin_app.helpers import cell_version
 from tests.conftest import (
     PASSWORD,
     count,
@@ -640,7 +641,10 @@ def test_role_matrix(app, sign_in_as, url, role):
 
     # A writer: every change goes through.
     assert client.get(url + f"edit/?id={pk}").status_code == 200
-    updated = client.post(url + "ajax/update/", data={"list_form_pk": pk, column: value, "csrf_token": token})
+    # As the list's cell sends it: with the row's version the list was drawn with.
+    version = cell_version(listing.get_data(as_text=True), pk)
+    cell = {"list_form_pk": pk, column: value, "csrf_token": token, **({"version": version} if version else {})}
+    updated = client.post(url + "ajax/update/", data=cell)
     if register.editable:
         assert updated.status_code == 200, updated.get_data(as_text=True)
         assert _stored(app, register, pk, column) == stored_as

@@ -8,7 +8,9 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from models import AccessEvent, Assessment, Client, Meeting, MeetingKind, db, generate_invoice
+from admin_app.access_rules import LOGS_ACCESS, SHOWS_NO_PERSON, access_rule
+from admin_app.registers.seen import _clients_link, client_column
+from models import AccessEvent, ActionPlan, Assessment, Client, Meeting, MeetingKind, db, generate_invoice
 from tests.admin_app.helpers import TUPLE_CHOICES, admin_view, make, page, signed_in
 from tests.conftest import create_client
 from tests.deliveries import MONTH, active_client, create_delivery, setting
@@ -172,3 +174,42 @@ def test_an_invoice_shown_or_downloaded_logs_the_clients_on_it(app, head, monkey
         [(ids["kati"], "export", "invoice", invoice_id, "Head"), (ids["jaan"], "export", "invoice", invoice_id, "Head")]
     )
     assert accesses(app, AccessEvent.client_id == ids["mari"]) == []
+
+
+def test_the_quality_of_life_page_and_the_plan_print_view_are_logged(app, head):
+    kati = make(app, create_client, first_name="Kati")
+    other = make(app, create_client, first_name="Mari")
+    with app.app_context():
+        plan = ActionPlan(client_id=kati.id, drawn_up_on=date(2026, 3, 10))
+        db.session.add(plan)
+        db.session.commit()
+        plan_id = plan.id
+
+    page(head, f"/admin/quality-of-life/client/?client_id={kati.id}")
+    page(head, f"/admin/action-plans/print/?id={plan_id}")
+
+    assert accesses(app) == [
+        (kati.id, "details", "qol_answer_set", None, "Head"),
+        (kati.id, "print", "action_plan", plan_id, "Head"),
+    ]
+    with app.app_context():
+        urls = db.session.scalars(sa.select(AccessEvent.url).order_by(AccessEvent.id)).all()
+    assert urls == [f"/admin/quality-of-life/client/?client_id={kati.id}", f"/admin/action-plans/print/?id={plan_id}"]
+    assert accesses(app, AccessEvent.client_id == other.id) == []
+
+
+def test_every_endpoint_declares_whether_it_logs_access_or_shows_no_person(app):
+    """The next page cannot forget the access log: each endpoint says, next to its view (``@logs_access``,
+    ``@shows_no_person``, a view's ``access_rules``), which it does."""
+    endpoints = sorted({rule.endpoint for rule in app.url_map.iter_rules()})
+    undeclared = [e for e in endpoints if access_rule(app, e) not in (LOGS_ACCESS, SHOWS_NO_PERSON)]
+    assert undeclared == [], "declare @logs_access or @shows_no_person (admin_app/registers/seen.py)"
+    for endpoint in ("quality_of_life.client_view", "action_plans.print_view", "case_file.index", "clients.export"):
+        assert access_rule(app, endpoint) == LOGS_ACCESS, endpoint
+    # A register whose rows name a client opens and exports them only with the log.
+    admin = app.extensions["admin"][0]
+    for view in admin._views:
+        model = getattr(view, "model", None)
+        if model is not None and (client_column(model) is not None or _clients_link(model) is not None):
+            for method in ("details_view", "edit_view", "export"):
+                assert access_rule(app, f"{view.endpoint}.{method}") == LOGS_ACCESS, (view.endpoint, method)

@@ -4,8 +4,10 @@ on SQLite (online backup API) and PostgreSQL (pg_dump / pg_restore)."""
 import pytest
 import sqlalchemy as sa
 
-from models import Client, Letter, LetterAttachment, Material, StoredFile, audit, db, demo
+from admin_app.auth import new_user
+from models import Client, Letter, LetterAttachment, Material, StoredFile, audit, db
 from models.files import stored_file
+from models.seed import demo
 from tests.admin_app.test_materials import DOCX, PNG, real_pdf
 from tests.conftest import KEEP, count, create_client
 
@@ -60,7 +62,7 @@ def _wipe() -> None:
 def demo_database(app, tmp_path):
     """The demo municipality loaded; yields every table's rows as they were."""
     with app.app_context():
-        demo.load(tmp_path)
+        demo.load(tmp_path, new_user)
         _attach_files()
         yield _snapshot()
 

@@ -9,12 +9,15 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import template_rendered
 from flask_migrate import upgrade
+from sqlalchemy.orm import Session
 
 from admin_app import create_app
 from admin_app.auth import create_user
 from models import db
-from tests.conftest import PASSWORD, sign_in
+from tests.admin_app.helpers import form_values, page
+from tests.conftest import PASSWORD, create_client, fetch, sign_in
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL")
 
@@ -82,3 +85,86 @@ def test_database_down_answers_503_and_recovers(scratch):
     assert visitor.get("/register/").status_code == 200
     again = manager.get("/admin/clients/")
     assert again.status_code == 200, "the person stays signed in across the outage"
+
+
+def test_a_save_cut_off_by_the_outage_answers_503_and_saves_nothing(scratch):
+    """The server restarts between reading the record and writing it (as the load test's chaos run
+    does): the save answers the 503 page, not the form again saying "Failed to update record" with
+    the SQL and the person's data in it; the record keeps what it had, and saving again works."""
+    app, allow = scratch
+    manager = app.test_client()
+    assert sign_in(manager, "mari@test.ee").status_code == 302
+    with app.app_context():
+        from models import Client
+
+        client = create_client(first_name="Kati")
+        url = f"/admin/clients/edit/?id={client.id}"
+    data = form_values(page(manager, url))
+    data["notes"] = ["written in the outage"]
+
+    def outage(session, flush_context, instances):
+        if any(isinstance(o, Client) for o in session.dirty):
+            allow(False)  # every connection to the database ended ...
+            allow(True)  # ... and the server is back before the page is drawn again
+
+    sa.event.listen(Session, "before_flush", outage)
+    try:
+        cut = manager.post(url, data=data)
+    finally:
+        sa.event.remove(Session, "before_flush", outage)
+    assert _is_503_page(cut), (cut.status_code, cut.get_data(as_text=True)[:500])
+    assert "UPDATE client" not in cut.get_data(as_text=True)
+    assert fetch(app, Client, Client.id == client.id).notes != "written in the outage"
+    again = manager.post(url, data=form_values(page(manager, url)) | {"notes": ["written after"]})
+    assert again.status_code == 302
+    assert fetch(app, Client, Client.id == client.id).notes == "written after"
+
+
+def test_a_page_whose_connection_ends_after_it_is_drawn_is_still_answered(scratch):
+    """The server restarts after the page has read what it shows (the load test's chaos run): the
+    rollback at the end of the request fails on the dead connection. The page is answered, not a
+    500, no connection is left checked out, and the next page works."""
+    app, allow = scratch
+    manager = app.test_client()
+    assert sign_in(manager, "mari@test.ee").status_code == 302
+
+    def restart(response):
+        allow(False)
+        allow(True)
+        return response
+
+    app.after_request_funcs.setdefault(None, []).append(restart)
+    try:
+        drawn = manager.get("/admin/clients/")
+    finally:
+        app.after_request_funcs[None].remove(restart)
+    assert drawn.status_code == 200
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0
+    assert manager.get("/admin/clients/").status_code == 200
+
+
+def test_a_case_file_whose_access_log_cannot_be_written_is_not_shown(scratch):
+    """The database goes away between drawing a case file and writing who saw it: the person's data
+    is not handed out unlogged, and the answer is the 503 page, not a 500."""
+    app, allow = scratch
+    manager = app.test_client()
+    assert sign_in(manager, "mari@test.ee").status_code == 302
+    with app.app_context():
+        client_id = create_client(first_name="Kati", last_name="Kaalikas").id
+
+    def outage(sender, template, context, **extra):
+        if template.name == "admin/case_file.html":
+            allow(False)
+
+    template_rendered.connect(outage, app)
+    try:
+        shown = manager.get(f"/admin/case-file/?client_id={client_id}")
+    finally:
+        template_rendered.disconnect(outage, app)
+        allow(True)
+    assert _is_503_page(shown), (shown.status_code, shown.get_data(as_text=True)[:300])
+    assert "Kaalikas" not in shown.get_data(as_text=True)
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0
+    assert manager.get(f"/admin/case-file/?client_id={client_id}").status_code == 200

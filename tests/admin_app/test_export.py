@@ -183,10 +183,11 @@ def test_a_role_that_may_not_read_a_register_cannot_export_it(app, client, role,
 @pytest.mark.usefixtures("shipped_questionnaire")
 def test_every_register_exports_what_its_list_holds(app, head, tmp_path):
     """On the demo municipality, every register a head may read exports every row of its list."""
-    from models import demo
+    from admin_app.auth import new_user
+    from models.seed import demo
 
     with app.app_context():
-        demo.load(tmp_path)
+        demo.load(tmp_path, new_user)
     admin = app.extensions["admin"][0]
     exported = {}
     for view in admin._views:

@@ -16,7 +16,7 @@ form). Then it must be
   back with a message under that field and nothing stored. The rules: at most the column's length;
   none of the characters an XML file cannot hold (control characters other than tab and line breaks,
   U+FFFE, U+FFFF); a required field must hold more than white space. Written once, in models/text.py,
-  applied to every text column's form field by the shared form converter (admin_app/views/fields.py);
+  applied to every text column's form field by the shared form converter (admin_app/registers/fields.py);
 * shown as text, escaped, in the list (every page) and on the details page wherever the field is shown
   there (where is learnt from a probe record: each field given its own marker); a string with markup
   never reaches the raw page, nor the reports of the year, the client's case file, and for letters
@@ -572,7 +572,7 @@ def test_naughty_strings_are_kept_exactly_shown_escaped_and_exported_as_text(app
             assert squeezed(s) in listed, f"{endpoint}: {s!r} not shown in the list"
 
     # The reports of the year and the world client's case file show some of these texts: escaped.
-    from exports.reports import REPORTS
+    from exports.reports.report import REPORTS
 
     shown_pages = [page(user, f"/admin/reports/{key}/?start=01.01.2026&end=31.12.2026") for key in REPORTS]
     shown_pages.append(page(user, f"/admin/case-file/?client_id={w['client']}"))
@@ -825,7 +825,7 @@ def test_a_report_period_of_any_text_gives_the_report_or_a_message(app, client, 
     """Reports for a period typed by hand — any dates, the end before the start, nonsense: the report
     or the page with a message (HTTP 400); never a server error. (The app fixture is shared by the examples:
     nothing here writes to the database.)"""
-    from exports.reports import REPORTS
+    from exports.reports.report import REPORTS
 
     user = signed_in(app, client, "head", email=f"head{_n()}@test.ee")
     for key in REPORTS:

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from models import Invoice, InvoiceKind, InvoiceStatus, Provider, db
+from models import Invoice, InvoiceKind, InvoiceStatus, Provider, ServiceDelivery, db
 from tests.admin_app.helpers import TUPLE_CHOICES, admin_view, alerts, archived_long_ago, page, signed_in
 from tests.conftest import count, create_component, csrf_token, fetch
 from tests.deliveries import active_client, contracted_provider, create_delivery
@@ -260,3 +260,175 @@ def test_a_line_on_a_later_page_is_credited(app, client, many):
     post(head, note.id, "confirm")
     again = page(head, f"{URL}details/?id={invoice.id}&page=3")
     assert "credited" in again and 'name="line"' not in again
+
+
+# --- the e-invoice and the credit note's workbook -----------------------------------------------
+
+EINVOICE = 'id="einvoice"'
+
+
+def _four_line_credit_note(app, head) -> tuple[int, int]:
+    """The five-client month confirmed, then a credit note of four of its lines, confirmed: (invoice, note)."""
+    generate(head)
+    invoice = the_invoice(app)
+    post(head, invoice.id, "confirm")
+    with app.app_context():
+        ids = sorted(line.id for line in db.session.get(Invoice, invoice.id).lines)[:4]
+    post(head, invoice.id, "credit", line=[str(i) for i in ids])
+    note = fetch(app, Invoice, Invoice.kind == InvoiceKind.CREDIT_NOTE)
+    post(head, note.id, "confirm")
+    return invoice.id, note.id
+
+
+def test_a_confirmed_credit_note_s_workbook_downloads_and_adds_up(app, client, many, tmp_path):
+    head = as_role(app, client, "head")
+    _, note_id = _four_line_credit_note(app, head)
+    note = fetch(app, Invoice, Invoice.id == note_id)
+    response = head.get(f"{URL}{note_id}/download/")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.data), data_only=True)
+    assert book.sheetnames == ["Invoice", "Lines", "Providers"]
+    for sheet, column in (("Invoice", 6), ("Lines", 11), ("Providers", 5)):
+        rows = list(book[sheet].iter_rows(values_only=True))
+        total = next(row for row in rows if row[0] == "Total")
+        assert Decimal(str(total[column - 1])).quantize(Decimal("0.01")) == note.total < 0, sheet
+    assert len([r for r in book["Lines"].iter_rows(min_row=2, values_only=True) if r[0] != "Total"]) == 4
+    path = tmp_path / "kreeditarve.xlsx"
+    path.write_bytes(response.data)
+    assert_libreoffice_converts(path, note.total)
+
+
+def assert_libreoffice_converts(path, total) -> None:
+    """LibreOffice converts every sheet to CSV and sees the same total (skipped where it is not installed)."""
+    import csv
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    all_sheets = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation=file://{path.parent}/lo", "--convert-to", all_sheets]
+        + ["--outdir", str(path.parent), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    rows = list(csv.reader((path.parent / f"{path.stem}-Lines.csv").read_text(encoding="utf-8").splitlines()))
+    assert Decimal(next(row for row in rows if row and row[0] == "Total")[10]) == total
+
+
+def test_the_e_invoice_button_downloads_a_valid_file_for_invoice_and_credit_note(app, client, many):
+    from exports.einvoice_check import failures
+
+    head = as_role(app, client, "head")
+    generate(head)
+    draft = the_invoice(app)
+    assert EINVOICE not in page(head, f"{URL}details/?id={draft.id}")  # a draft has no number, no e-invoice
+    refused = head.get(f"{URL}{draft.id}/einvoice/", follow_redirects=True)
+    assert "A draft has no e-invoice" in " ".join(alerts(refused.get_data(as_text=True)))
+    invoice_id, note_id = _four_line_credit_note(app, head)
+    for invoice_id_, root in ((invoice_id, b"<Invoice"), (note_id, b"<CreditNote")):
+        assert EINVOICE in page(head, f"{URL}details/?id={invoice_id_}")
+        response = head.get(f"{URL}{invoice_id_}/einvoice/")
+        assert response.status_code == 200 and response.mimetype == "application/xml"
+        assert root in response.data and failures(response.data) == []
+        for _name, code in many.values():
+            assert code.encode() not in response.data
+    assert EINVOICE not in page(as_role(app, app.test_client(), "case_manager"), f"{URL}details/?id={invoice_id}")
+
+
+def test_a_missing_setting_is_named_and_no_file_is_offered(app, client, many, monkeypatch):
+    head = as_role(app, client, "head")
+    generate(head)
+    invoice = the_invoice(app)
+    post(head, invoice.id, "confirm")
+    monkeypatch.setitem(app.config, "MUNICIPALITY_POSTCODE", "")
+    response = head.get(f"{URL}{invoice.id}/einvoice/", follow_redirects=True)
+    assert response.mimetype == "text/html"
+    assert "MUNICIPALITY_POSTCODE" in " ".join(alerts(response.get_data(as_text=True)))
+    sent = post(head, invoice.id, "sent")  # nothing is sent without its e-invoice
+    assert "MUNICIPALITY_POSTCODE" in " ".join(alerts(sent.get_data(as_text=True)))
+    assert the_invoice(app).status == InvoiceStatus.CONFIRMED
+
+
+def test_the_bytes_kept_at_sent_are_served_unchanged_afterwards(app, client, many, monkeypatch):
+    import hashlib
+
+    head = as_role(app, client, "head")
+    generate(head)
+    invoice = the_invoice(app)
+    post(head, invoice.id, "confirm")
+    post(head, invoice.id, "sent")
+    with app.app_context():
+        kept = db.session.get(Invoice, invoice.id).einvoice
+        content, sha256, by = kept.content, kept.sha256, kept.created_by.full_name
+    assert hashlib.sha256(content).hexdigest() == sha256 and by == "Head"
+    # The settings change after sending (the municipality moved): the file SKA got is still the one shown.
+    monkeypatch.setitem(app.config, "MUNICIPALITY_STREET", "Uus tänav 1")
+    response = head.get(f"{URL}{invoice.id}/einvoice/")
+    assert response.data == content and b"Uus t" not in response.data
+    assert sha256 in page(head, f"{URL}details/?id={invoice.id}")
+
+
+def test_the_cli_writes_the_e_invoice_and_refuses_a_draft(app, client, many, tmp_path):
+    head = as_role(app, client, "head")
+    generate(head)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["einvoice", "2026-0001"])
+    assert result.exit_code != 0 and "No invoice" in result.output
+    invoice = the_invoice(app)
+    post(head, invoice.id, "confirm")
+    number = the_invoice(app).number
+    target = tmp_path / "arve.xml"
+    result = runner.invoke(args=["einvoice", number, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes() == head.get(f"{URL}{invoice.id}/einvoice/").data
+
+
+def test_the_page_warns_when_the_e_invoice_carries_the_workbook(app, client, many, monkeypatch):
+    head = as_role(app, client, "head")
+    generate(head)
+    invoice = the_invoice(app)
+    post(head, invoice.id, "confirm")
+    assert "attach-specification" not in page(head, f"{URL}details/?id={invoice.id}")
+    monkeypatch.setitem(app.config, "EINVOICE_ATTACH_SPECIFICATION", True)
+    html = page(head, f"{URL}details/?id={invoice.id}")
+    assert "every client's name, personal code" in html.replace("&#39;", "'")
+
+
+def _statements(app, client, url: str) -> list[str]:
+    """The SQL statements a GET of ``url`` sends."""
+    sent = []
+
+    def _watch(conn, cursor, statement, parameters, context, executemany):
+        sent.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", _watch)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", _watch)
+    return sent
+
+
+def test_an_unchanged_draft_is_shown_without_regrouping_its_deliveries_or_summing_its_lines(app, client, month):
+    """A national month's draft has 80,000 lines from 82,000 deliveries: its details page asks a
+    change counter whether it is stale and reads the totals kept with it, and still warns as soon
+    as a delivery changes."""
+    head = as_role(app, client, "head")
+    generate(head)
+    details = f"{URL}details/?id={the_invoice(app).id}"
+    sent = _statements(app, head, details)
+    assert not [s for s in sent if "FROM service_delivery" in s], "the details page regrouped the deliveries"
+    assert not [s for s in sent if "sum(invoice_line." in s], "the details page summed the lines"
+    html = page(head, details)
+    assert "Märjamaa OÜ" in html and "Physical health" in html and 'class="alert alert-warning stale"' not in html
+    with app.app_context():
+        delivery = db.session.scalars(sa.select(ServiceDelivery).where(ServiceDelivery.client_id == month["kati"]))
+        delivery.first().quantity = Decimal("3")
+        db.session.commit()
+    assert 'class="alert alert-warning stale"' in page(head, details)

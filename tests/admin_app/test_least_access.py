@@ -97,6 +97,11 @@ def _records_of(client: Client, provider, component) -> dict[str, int]:
 @pytest.fixture
 def office(app):
     """A with X, B with Y, a head, an accountant and an administrator; X's and Y's records."""
+    return make_office(app)
+
+
+def make_office(app) -> dict:
+    """The ``office`` fixture's users and records (also for the modules that test saving and actions)."""
     with app.app_context():
         users = {
             name: _user(f"{name}@test.ee", role)
@@ -278,6 +283,112 @@ def test_an_invoice_shows_a_case_manager_only_their_clients_lines(app, office):
 
 def _grand_total(html: str) -> str:
     return re.search(r'class="text-right grand-total">([^<]*)<', html).group(1)
+
+
+# --- restricted letters about a client: read by those who may read the client ---------------------
+
+LETTERS = "/admin/letters/"
+SUBJECT_WORD, SENDER_WORD = "Hoolduskoormus", "Kivirähkmets"
+
+
+@pytest.fixture
+def letters(app, office):
+    """A restricted letter about X answered by C, with an attachment and an answer file; an open one about X."""
+    from models import LetterAttachment
+    from models.files import simple_pdf, stored_file
+    from tests.conftest import create_letter
+
+    with app.app_context():
+        x = office["x"]["/admin/clients/"]
+        hidden = create_letter(
+            registered_on=TODAY,
+            private_life=True,
+            client_id=x,
+            answerer_id=office["users"]["c"],
+            subject=f"Toetus {SUBJECT_WORD}",
+            sender_name=f"Mari {SENDER_WORD}",
+        )
+        hidden.attachments.append(LetterAttachment(document=stored_file(simple_pdf("Lisa"), "lisa.pdf")))
+        hidden.answer_document = stored_file(simple_pdf("Vastus"), "vastus.pdf")
+        plain = create_letter(registered_on=TODAY, client_id=x, subject="Bussipeatus")
+        db.session.commit()
+        found = {"id": hidden.id, "number": hidden.number, "file": hidden.attachments[0].id, "open": plain.id}
+        db.session.remove()
+    return found
+
+
+def _cells(data: bytes) -> str:
+    from tests.admin_app.test_background_export import table
+
+    return " ".join(str(v) for row in table(data) for v in row if v is not None)
+
+
+def _background_export(app, browser, url: str) -> str:
+    """``url``'s export written by the background job, as text."""
+    from admin_app.background import wait_for_local_jobs
+
+    before = app.config["BACKGROUND_EXPORT_ROWS"], app.config["REDIS_URL"]
+    app.config["BACKGROUND_EXPORT_ROWS"], app.config["REDIS_URL"] = -1, ""  # even no rows
+    try:
+        progress = browser.get(url).headers["Location"]
+        wait_for_local_jobs(app)
+    finally:
+        app.config["BACKGROUND_EXPORT_ROWS"], app.config["REDIS_URL"] = before
+    file = browser.get(browser.get(progress + "status").get_json()["file_url"]).get_data()
+    return _cells(file) if "xlsx" in url else file.decode("utf-8-sig")
+
+
+def _letter_reading(app, browser, letters) -> tuple[dict[str, str], list[str], dict[str, int]]:
+    """What ``browser`` reads of the letters: ({what: text} of pages and exports, search results, file answers)."""
+    pk, get = letters["id"], lambda url: browser.get(url).get_data(as_text=True)
+    edit = browser.get(f"{LETTERS}edit/?id={pk}")
+    texts = {
+        "list": get(LETTERS),
+        "details": get(f"{LETTERS}details/?id={pk}"),
+        "edit": edit.get_data(as_text=True) if edit.status_code == 200 else "",
+        "csv": get(f"{LETTERS}export/csv/"),
+        "xlsx": _cells(browser.get(f"{LETTERS}export/xlsx/").get_data()),
+        "background csv": _background_export(app, browser, f"{LETTERS}export/csv/"),
+        "background xlsx": _background_export(app, browser, f"{LETTERS}export/xlsx/"),
+    }
+    texts["other"] = get(f"{LETTERS}details/?id={letters['open']}") + get("/admin/")
+    found = []  # the word searched for is echoed in the search box and the file's title: look for the number
+    for word in (SUBJECT_WORD, SENDER_WORD):
+        found += [get(f"{LETTERS}?search={word}"), get(f"{LETTERS}export/csv/?search={word}")]
+        found.append(_background_export(app, browser, f"{LETTERS}export/xlsx/?search={word}"))
+    files = {
+        "attachment": browser.get(f"{LETTERS}attachment/?id={letters['file']}").status_code,
+        "answer": browser.get(f"{LETTERS}answer-file/?id={pk}").status_code,
+    }
+    return texts, found, files
+
+
+def test_a_restricted_letter_about_a_colleague_s_client_shows_only_its_number_dates_and_status(app, letters):
+    texts, found, files = _letter_reading(app, _as(app, "b"), letters)
+    shown = {what: word for what, text in texts.items() for word in (SUBJECT_WORD, SENDER_WORD, X_NAME) if word in text}
+    assert shown == {}
+    assert letters["number"] in texts["list"] + texts["csv"] and "Bussipeatus" in texts["other"]
+    assert [letters["number"] in text for text in found] == [False] * 6, "its words do not find it"
+    assert files == {"attachment": 404, "answer": 404}
+    assert _as(app, "b").get(f"{LETTERS}edit/?id={letters['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["a", "c", "head"])
+def test_the_client_s_case_manager_the_answerer_and_the_head_read_a_restricted_letter(app, letters, who):
+    texts, found, files = _letter_reading(app, _as(app, who), letters)
+    for what in ("list", "details", "csv", "xlsx", "background csv", "background xlsx"):
+        assert SUBJECT_WORD in texts[what] and SENDER_WORD in texts[what], what
+    assert X_NAME in texts["details"], "and which client it concerns"
+    # An open letter about X names X to those who may read X, not to C (who answers only the restricted one).
+    assert (X_NAME in texts["other"]) == (who != "c")
+    assert [letters["number"] in text for text in found] == [True] * 6, "its words find it"
+    assert files == {"attachment": 200, "answer": 200}
+
+
+def test_standing_in_for_the_client_s_case_manager_b_reads_the_restricted_letter(app, office, letters):
+    _substitution(app, office, TODAY, TODAY)
+    html = _as(app, "b").get(f"{LETTERS}details/?id={letters['id']}").get_data(as_text=True)
+    assert SUBJECT_WORD in html and X_NAME in html
 
 
 # --- standing in ---------------------------------------------------------------------------------

@@ -363,7 +363,7 @@ def test_a_removed_attachment_leaves_the_letter_and_the_database(app, client):
     assert count(app, StoredFile, StoredFile.id == kept["pöördumine.pdf"].document_id) == 1
     with app.app_context():
         from models import db
-        from models.files import orphans
+        from models.file_owners import orphans
 
         assert db.session.scalars(orphans()).all() == [], "no file is left without its record"
 

@@ -142,7 +142,7 @@ def test_list_edit_to_awarded_without_winner_is_refused(app, manager):
 
     response = ajax_update(manager, URL, p.id, "status", "awarded")
 
-    assert response.status_code == 500
+    assert response.status_code == 400, "a refusal with its reason, not a server error"
     assert shown(app, "An awarded procurement needs a winner.") in response.get_data(as_text=True)
     assert fetch(app, Procurement).status == "evaluation"
 

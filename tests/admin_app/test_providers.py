@@ -162,7 +162,8 @@ def test_list_edit_of_email_refuses_a_bad_address(app, manager):
 
     response = ajax_update(manager, URL, provider.id, "email", "not an e-mail")
 
-    assert response.status_code == 500
+    assert response.status_code == 400, "a refusal with its reason, not a server error"
+    assert "Vigane e-posti aadress" in response.get_data(as_text=True), "the reason, on the cell"
     assert fetch(app, Provider).email == "vana@abi.ee"
 
 

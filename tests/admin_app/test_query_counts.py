@@ -6,7 +6,9 @@ import sqlalchemy as sa
 from flask_admin.contrib.sqla import ModelView
 from sqlalchemy import event
 
-from models import ActionPlan, Activity, Assessment, CaseStep, Counselling, NetworkMember, db, demo, scale
+from admin_app.auth import new_user
+from models import ActionPlan, Activity, Assessment, CaseStep, Counselling, NetworkMember, db
+from models.seed import demo, scale
 
 #: The most statements a list page, a details page and the case file (ten sections) may run (sign-in,
 #: the count, the page, eagerly loaded relations, filter options).
@@ -19,8 +21,8 @@ CASE_FILE_BOUND = 25
 def filled(app, tmp_path):
     """The demo municipality (every register) and a few hundred more clients with their work."""
     with app.app_context():
-        demo.load(tmp_path)
-        scale.seed(300, 3000, echo=lambda *args: None)
+        demo.load(tmp_path, new_user)
+        scale.seed(300, 3000, new_user=new_user, echo=lambda *args: None)
     return app
 
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from exports.reports import REPORTS
+from exports.reports.report import REPORTS
 from exports.reports.statistics import AGE_BANDS, years_before
 from models import (
     ActionPlan,
@@ -301,14 +301,16 @@ def test_who_reads_the_reports(app, client, role, status):
 
 
 def test_ska_pilot_report_equals_hand_counts_on_the_demo_municipality(app, tmp_path):
-    from models import Material, MaterialKind, ServiceDelivery, demo
+    from admin_app.auth import new_user
+    from models import Material, MaterialKind, ServiceDelivery
     from models.clients import ExitReason
+    from models.seed import demo
 
     today = date.today()
     start = (today.replace(day=1) - timedelta(days=365)).replace(day=1)
     end = today.replace(day=1) - timedelta(days=1)
     with app.app_context():
-        demo.load(tmp_path)
+        demo.load(tmp_path, new_user)
     report = build(app, "ska-pilot", start, end)
     participants, left, components, areas, providers, materials = report.tables
     with app.app_context():

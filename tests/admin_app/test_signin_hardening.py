@@ -12,6 +12,7 @@ from passlib.totp import TOTP
 from admin_app import create_app
 from admin_app.auth import create_user
 from models import User, db
+from tests.admin_app.helpers import shown
 from tests.conftest import PASSWORD, csrf_token, fetch, post_form, sign_in
 
 EMAIL = "mari@test.ee"
@@ -144,6 +145,63 @@ def test_a_user_sets_up_a_second_factor_and_then_needs_its_code(app, client, mar
     right = post_form(client, "/tf-validate", {"code": _code(key)}, form_url=asked.location)
     assert right.status_code == 302
     assert _signed_in(client)
+
+
+def _wrong(key: str) -> str:
+    """A code the authenticator does not show now (nor in the steps around now)."""
+    totp = TOTP(key=key, format="base32")
+    shown = {totp.generate(time.time() + step * 30).token for step in (-1, 0, 1)}
+    return next(c for c in ("000000", "111111", "222222", "333333") if c not in shown)
+
+
+def _with_two_factor(app, client, mari) -> str:
+    sign_in(client, mari)
+    key = _set_up_two_factor(client)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    return key
+
+
+def test_wrong_second_factor_codes_lock_the_account(app, client, mari):
+    key = _with_two_factor(app, client, mari)
+    asked = sign_in(client, mari)
+    assert "/tf-validate" in asked.location
+    for _ in range(app.config["SIGNIN_MAX_FAILURES"]):
+        wrong = post_form(client, "/tf-validate", {"code": _wrong(key)}, form_url=asked.location)
+        assert wrong.status_code == 200 and not _signed_in(client)
+    assert fetch(app, User, User.email == mari).locked_until > _now()
+
+    minutes = app.config["SIGNIN_LOCK_MINUTES"]
+    locked = shown(app, "Too many failed sign-ins; try again in %(minutes)s minutes.", minutes=minutes)
+    right = post_form(client, "/tf-validate", {"code": _code(key)}, form_url=asked.location)
+    assert right.status_code == 200 and not _signed_in(client), "a right code is refused while locked"
+    assert locked in _alerts(right)
+    again = sign_in(client, mari)
+    assert again.status_code == 200 and not _signed_in(client), "and so is the right password"
+
+
+def test_the_right_password_does_not_restart_the_count_of_wrong_codes(app, client, mari):
+    """A guesser who knows the password signs in anew before each guess of a code: still locked."""
+    key = _with_two_factor(app, client, mari)
+    for _ in range(app.config["SIGNIN_MAX_FAILURES"]):
+        asked = sign_in(client, mari)
+        assert asked.status_code == 302 and "/tf-validate" in asked.location
+        post_form(client, "/tf-validate", {"code": _wrong(key)}, form_url=asked.location)
+    assert fetch(app, User, User.email == mari).locked_until > _now()
+    assert sign_in(client, mari).status_code == 200 and not _signed_in(client)
+
+
+def test_a_whole_sign_in_restarts_the_count(app, client, mari):
+    key = _with_two_factor(app, client, mari)
+    limit = app.config["SIGNIN_MAX_FAILURES"]
+    sign_in(client, mari, WRONG)
+    asked = sign_in(client, mari)
+    for _ in range(limit - 2):
+        post_form(client, "/tf-validate", {"code": _wrong(key)}, form_url=asked.location)
+    assert fetch(app, User, User.email == mari).failed_logins == limit - 1
+    time.sleep(0.1)
+    assert post_form(client, "/tf-validate", {"code": _code(key)}, form_url=asked.location).status_code == 302
+    user = fetch(app, User, User.email == mari)
+    assert user.failed_logins == 0 and user.locked_until is None
 
 
 def test_without_a_second_factor_the_password_is_enough(client, mari):

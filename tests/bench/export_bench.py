@@ -7,7 +7,7 @@ emptied first) with clients and service deliveries by bulk inserts, then exports
 deliveries register three ways, each in a fresh process so that its peak memory is its own:
 
 * ``stock``: Flask-Admin's own xlsx export (tablib), on a plain ``ModelView`` of the same columns;
-* ``juhtum``: the register's export (``admin_app/views/export.py``), streamed, read to the end;
+* ``juhtum``: the register's export (``admin_app/registers/export.py``), streamed, read to the end;
 * ``floor``: the least any exporter must do — one query of the same columns read in chunks and
   written by xlsxwriter in constant memory, no web layer at all.
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m tests.browser.screenshots docs/screenshots
 
-Builds a database under a temporary directory (migrations, then ``models.demo.load``), serves the app
+Builds a database under a temporary directory (migrations, then ``models.seed.demo.load``), serves the app
 on 127.0.0.1, signs in as the head of department in Debian's headless Chromium and saves one PNG
 per screen, 1400 px wide. Not a test: pytest does not collect this module.
 """
@@ -44,14 +44,14 @@ def build_database(instance: Path) -> tuple[object, str, str]:
     from flask_migrate import upgrade
 
     from admin_app import create_app
-    from admin_app.auth import ensure_roles
-    from models import demo
+    from admin_app.auth import ensure_roles, new_user
+    from models.seed import demo
 
     app = create_app()
     with app.app_context():
         upgrade()
         ensure_roles()
-        print(demo.load(str(instance)))
+        print(demo.load(str(instance), new_user))
     logins = _read_logins(instance)
     if "head" not in logins:
         raise SystemExit(f"no 'head' line in {instance / 'demo-logins.txt'}: {sorted(logins)}")

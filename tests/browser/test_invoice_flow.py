@@ -8,8 +8,9 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from admin_app.auth import create_user
-from models import Invoice, InvoiceStatus, demo
+from admin_app.auth import create_user, new_user
+from models import Invoice, InvoiceStatus
+from models.seed import demo
 from tests.conftest import PASSWORD, fetch
 
 EMAIL = "juhataja@rapla.ee"
@@ -19,7 +20,7 @@ EMAIL = "juhataja@rapla.ee"
 @pytest.mark.usefixtures("shipped_questionnaire")
 def test_head_makes_last_months_invoice_from_demo_data(app, page: Page, tmp_path):
     with app.app_context():
-        demo.load(tmp_path / "instance")
+        demo.load(tmp_path / "instance", new_user)
         create_user(EMAIL, PASSWORD, ["head"], full_name="Hele Juhataja")
 
     page.goto("/login")

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from flask_babel import force_locale
 
-from exports.invoice import filename, stream
+from exports.invoice import filename, written
 from models import confirm_invoice, create_credit_note, generate_invoice
 from tests.conftest import create_component
 from tests.deliveries import MONTH, active_client, contracted_provider, create_delivery
@@ -23,8 +23,10 @@ def _cents(value) -> Decimal:
 
 
 @pytest.fixture
-def invoice(ctx, app):
-    app.config.update(MUNICIPALITY_REGISTRY_CODE="77000328", MUNICIPALITY_IBAN="EE382200221020145685")
+def invoice(ctx, app, monkeypatch):
+    # monkeypatch: the app is shared by the whole run, and a setting left behind changes other tests
+    monkeypatch.setitem(app.config, "MUNICIPALITY_REGISTRY_CODE", "75021250")
+    monkeypatch.setitem(app.config, "MUNICIPALITY_IBAN", "EE382200221020145685")
     psych = create_component(price="58.00", area="mental_health")
     transport = create_component(price="16.00", area="physical_health", unit="trip")
     first = contracted_provider(psych)
@@ -38,8 +40,8 @@ def invoice(ctx, app):
 
 
 def _workbook(invoice, data_only=True):
-    with force_locale("en"):
-        content = b"".join(stream(invoice))
+    with force_locale("en"), written(invoice) as file:
+        content = file.read()
     return openpyxl.load_workbook(io.BytesIO(content), data_only=data_only)
 
 
@@ -73,7 +75,7 @@ def test_three_sheets_whose_totals_equal_the_database(invoice):
     assert labels["Invoice number"] == invoice.number
     assert labels["Reference number"] == invoice.reference_number
     assert labels["Payer's registry code"] == "70001975"
-    assert labels["Issuer's registry code"] == "77000328"
+    assert labels["Issuer's registry code"] == "75021250"
     assert labels["IBAN"] == "EE38 2200 2210 2014 5685"
     assert isinstance(labels["Invoice date"], datetime) and labels["Invoice date"].date() == date(2026, 10, 5)
     assert labels["Due date"].date() == invoice.due_on
@@ -119,8 +121,8 @@ LIBREOFFICE = shutil.which("libreoffice")
 def test_libreoffice_opens_it_with_the_same_totals(invoice, tmp_path):
     """What a finance office without Excel sees: every sheet converted to CSV by LibreOffice."""
     path = tmp_path / "koondarve.xlsx"
-    with force_locale("en"):
-        path.write_bytes(b"".join(stream(invoice)))
+    with force_locale("en"), written(invoice) as file:
+        path.write_bytes(file.read())
     all_sheets = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
     subprocess.run(
         [LIBREOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", all_sheets]

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from admin_app.auth import create_user
+from admin_app.auth import create_user, ensure_roles, new_user
 from models import (
     ActionPlan,
     Activity,
@@ -63,9 +63,6 @@ from models import (
     component_errors,
     counselling_errors,
     db,
-    demo,
-    demo_casework,
-    demo_data,
     inspection_errors,
     material_errors,
     meeting_errors,
@@ -77,6 +74,7 @@ from models import (
     provider_errors,
     step_errors,
 )
+from models.seed import demo, demo_casework, demo_data
 from tests.conftest import KEEP, PASSWORD, count, sign_in
 
 # A test here wipes every table; the shipped questionnaire (id 1) is kept or put back.
@@ -106,7 +104,7 @@ def _wipe() -> None:
 @pytest.fixture
 def loaded(ctx, tmp_path):
     """The demo data loaded, read back in a fresh session; yields the summary."""
-    summary = demo.load(tmp_path)
+    summary = demo.load(tmp_path, new_user)
     db.session.remove()
     yield summary
 
@@ -242,7 +240,7 @@ def test_offers_in_every_status_and_one_expired_by_itself(loaded):
 
 def test_logins_file_is_private_and_its_passwords_sign_in(app, tmp_path):
     with app.app_context():
-        demo.load(tmp_path)
+        demo.load(tmp_path, new_user)
     path = tmp_path / "demo-logins.txt"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not (tmp_path / "demo-logins.txt.new").exists()
@@ -262,7 +260,7 @@ def test_print_logins_shows_the_file_or_nothing(ctx, tmp_path, capsys, monkeypat
     monkeypatch.delenv("PORT", raising=False)
     demo.print_logins(tmp_path)
     assert capsys.readouterr().out == ""
-    demo.load(tmp_path)
+    demo.load(tmp_path, new_user)
     demo.print_logins(tmp_path)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Sign in at http://127.0.0.1:5000/ with one of:"
@@ -301,7 +299,7 @@ def test_seed_demo_if_empty_loads_once_and_refuses_a_full_database(app, tmp_path
 def test_a_failure_leaves_nothing_half_loaded(app, tmp_path, monkeypatch, module, rule):
     monkeypatch.setattr(module, rule, lambda record: {"title": "broken on purpose"})
     with app.app_context(), pytest.raises(RuleViolation, match="broken on purpose"):
-        demo.load(tmp_path)
+        demo.load(tmp_path, new_user)
     for model in (User, Municipality, Provider, ServiceComponent, Procurement, Offer, Client):
         assert count(app, model) == 0, model
     for model in (CaseStep, Assessment, ActionPlan, Counselling, QolAnswerSet, Meeting, Inspection, Material, Letter):
@@ -314,7 +312,7 @@ def test_existing_reference_data_and_users_are_kept(app, tmp_path):
         create_user("haldur@rapla.example", PASSWORD, ["admin"], "Oma Haldur")
         db.session.add(Municipality(name="Rapla vald", county="Raplamaa"))
         db.session.commit()
-        demo.load(tmp_path)
+        demo.load(tmp_path, new_user)
     assert count(app, Municipality) == 10 and count(app, User) == len(demo_data.USERS)
     emails = [line[1] for line in _login_lines(tmp_path / "demo-logins.txt")]
     assert "haldur@rapla.example" not in emails and len(emails) == len(demo_data.USERS) - 1
@@ -335,10 +333,11 @@ def test_the_same_data_every_time_but_new_passwords(app, tmp_path):
         return sorted(people.all()), sorted(providers.all()), sorted(steps.all()), sorted(scores.all())
 
     with app.app_context():
-        demo.load(tmp_path / "a")
+        demo.load(tmp_path / "a", new_user)
         first = snapshot()
         _wipe()
-        demo.load(tmp_path / "b")
+        ensure_roles()  # the wipe took the roles too; the CLI makes them before loading
+        demo.load(tmp_path / "b", new_user)
         assert snapshot() == first
     passwords = [{line[2] for line in _login_lines(tmp_path / d / "demo-logins.txt")} for d in "ab"]
     assert not passwords[0] & passwords[1]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from models import Client, ServiceDelivery, db
 from models.clients import client_errors
 from models.codes import make_personal_code
-from models.deliveries import delivery_errors
+from models.delivery_rules import delivery_errors
 from models.invoices import month_end
 from models.invoicing import confirm_invoice, generate_invoice, payable
 from tests.conftest import count
