@@ -178,6 +178,7 @@ class HomeView(SecuredMixin, AdminIndexView):
                 figures["my_active_url"] = self._clients_url(current_user)
             attention = self.attention(current_user.id if mine else None)
             attention["mine"] = mine
+            attention["star"] = star.home_card(current_user.id if mine else None)
         if roles & {"admin", "head", "case_manager", "accountant"}:
             limit = date.today() + timedelta(days=current_app.config["CERTIFICATE_WARNING_DAYS"])
             figures["providers"] = db.session.scalar(

@@ -16,7 +16,8 @@ from markupsafe import Markup
 from sqlalchemy.orm import aliased
 
 from models import Client, StarItem, StarState, User, db, mark_entered
-from models.star import KINDS, WAITING, changes, fields_of, star_reference_error
+from models.access import client_condition
+from models.star import KINDS, WAITING, changes, fields_of, star_reference_error, waiting_summary
 
 from ..access_rules import shows_no_person
 from ..registers.base import RegisterView, badge, label
@@ -241,6 +242,13 @@ class StarView(RegisterView):
             db.session.commit()
             flash(gettext("Marked as entered in STAR."), "success")
         return redirect(url_for(".index_view"))
+
+
+def home_card(user_id: int | None) -> dict:
+    """The home page's STAR card: how many items wait, how many longer than five working days, the
+    oldest one's age; of ``user_id``'s own clients (and those they stand in for), or of all."""
+    condition = None if user_id is None else client_condition(user_id, unassigned=False)
+    return waiting_summary(condition)
 
 
 def register(admin) -> None:
