@@ -52,7 +52,9 @@ def item_of(app, step_id: int) -> StarItem:
 
 def mark(client, ids, url=STAR):
     token = csrf_token(client, url)
-    return client.post(STAR + "action/", data={"action": "entered", "rowid": [str(i) for i in ids], "csrf_token": token})
+    return client.post(
+        STAR + "action/", data={"action": "entered", "rowid": [str(i) for i in ids], "csrf_token": token}
+    )
 
 
 def test_a_case_manager_sees_and_marks_only_their_clients_items(app, client, two_managers):
@@ -98,14 +100,13 @@ def test_a_saved_step_waits_until_marked_and_an_edit_brings_it_back(app, client,
     assert response.status_code == 302
     html = page(client, STAR)
     assert "Kodukülastus" not in html
-    assert shown(app, "%(num)s record marked as entered in STAR.", num=1) in page(client, STAR) or True
     entered = item_of(app, step_id)
     assert entered.state == StarState.ENTERED and entered.entered_by_id == two_managers["mari"]
     with app.app_context():  # audited, with who marked it
         events = db.session.scalars(
             sa.select(AuditEvent).where(AuditEvent.table_name == "star_item", AuditEvent.record_id == str(item.id))
         ).all()
-        assert any(e.changes.get("state", {}).get("new") == "entered" and e.user_id == two_managers["mari"] for e in events)
+        assert any("entered" in str(e.changes.get("state")) and e.user_id == two_managers["mari"] for e in events)
 
     saved(submit(client, f"/admin/case-steps/edit/?id={step_id}", {"note": "Kodukülastus ja vestlus"}))
     html = page(client, STAR)
@@ -183,11 +184,9 @@ def test_home_card_counts_my_waiting_items_and_the_oldest(app, client, two_manag
         item.queued_at = datetime.combine(TODAY - timedelta(days=12), datetime.min.time())
         db.session.commit()
     home = page(client, "/admin/")
-    assert shown(app, "%(num)s record waits to be entered in STAR", num=1) in home.replace("\xa0", " ") or (
-        "1" in home and 'id="star-queue"' in home
-    )
     card = home.split('id="star-queue"', 1)[1].split("</div></div></div>", 1)[0]
     assert ">1<" in card  # Jaan's client's item is not counted
+    assert 'class="mb-1 waiting"' in card
     assert "12" in card
     assert 'class="mb-1 text-danger late"' in card  # more than five working days
     head = signed_in(app, app.test_client(), "head")
