@@ -91,15 +91,14 @@ def _state(view, context, model, name):
 
 
 def _fields(view, context, model, name):
-    """The record's fields, one per line, as STAR asks for them."""
-    rows = Markup("").join(
-        Markup('<tr><th class="text-nowrap font-weight-normal text-muted">{}</th><td>{}</td></tr>').format(
-            text, value.replace("\n", "; ")
-        )
-        for _, text, value in fields_of(model)
-        if value
-    )
-    return Markup('<table class="table table-sm table-borderless mb-0 star-fields">{}</table>').format(rows)
+    """The record's fields in STAR's order, compactly (the client column names the person; the
+    details page shows each field on its own line, to copy)."""
+    parts = [
+        Markup('<span class="text-muted">{}:</span> {}').format(text, value.replace("\n", "; "))
+        for key, text, value in fields_of(model)
+        if value and key not in ("personal_code", "name")
+    ]
+    return Markup('<div class="small star-fields">{}</div>').format(Markup(" · ").join(parts))
 
 
 def _fields_export(view, context, model, name):
