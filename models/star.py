@@ -58,6 +58,8 @@ class StarKind:
     watched: tuple[str, ...]
     parts: dict = field(default_factory=dict)
     when: Callable | None = None
+    #: Loader options that bring what ``fields`` reads along with a batch of records (a list page).
+    options: Callable = tuple
 
 
 KINDS: dict[str, StarKind] = {}
@@ -294,6 +296,25 @@ def mark_entered(items, by: User | None, reference: str | None = None) -> int:
 
 
 # --- What waits ---------------------------------------------------------------------------------
+
+
+def load_records(items) -> None:
+    """Load the records of ``items`` with what their fields read: one query per kind and relation,
+    not one per item (``StarItem.record`` then finds them in the session). Their clients are the
+    items' own (loaded with them); the users they name are the few staff, read in one query."""
+    keep = db.session.info.setdefault("star_records", [])
+    # The session holds its records weakly: keep these for the request, or they are read again.
+    keep.extend(db.session.scalars(sa.select(User)).all())
+    wanted: dict[str, list[int]] = {}
+    for item in items:
+        wanted.setdefault(item.kind, []).append(item.record_id)
+    for key, ids in wanted.items():
+        kind = KINDS.get(key)
+        if kind is not None:
+            records = db.session.scalars(
+                sa.select(kind.model).where(kind.model.id.in_(ids)).options(*kind.options())
+            ).all()
+            keep.extend(records)
 
 
 def waiting_items(client_condition=None) -> sa.Select:

@@ -3,6 +3,7 @@ steps, each with its fields in the order STAR's forms ask for them (the person f
 record's own fields). Importing this module puts them in the STAR queue (``models.star``)."""
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from .casework import Assessment, CaseStep, LifeArea
 from .plans import ActionPlan, Activity, Goal
@@ -89,6 +90,12 @@ PLAN = track_kind(
         _l("Action plan"),
         ActionPlan,
         plan_fields,
+        options=lambda: (
+            selectinload(ActionPlan.goals),
+            selectinload(ActionPlan.activities).options(
+                joinedload(Activity.network_member), joinedload(Activity.provider)
+            ),
+        ),
         watched=("client", "drawn_up_on", "review_on", "responsible", "status", "resources", "recommendations"),
         parts={
             Goal: (("text", "obstacles", "position"), lambda g: g.plan),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from models import Client, StarItem, StarState, User, db, mark_entered
 from models.access import client_condition
-from models.star import KINDS, WAITING, changes, fields_of, star_reference_error, waiting_summary
+from models.star import KINDS, WAITING, changes, fields_of, load_records, star_reference_error, waiting_summary
 
 from ..access_rules import shows_no_person
 from ..registers.base import RegisterView, badge, label
@@ -187,15 +187,8 @@ class StarView(RegisterView):
 
     def get_list(self, *args, **kwargs):
         count, items = super().get_list(*args, **kwargs)
-        # Each row shows its record's fields: load a page's records with one query per kind instead
-        # of one per row (db.session.get then finds them in the session).
-        wanted: dict[str, list[int]] = {}
-        for item in items:
-            wanted.setdefault(item.kind, []).append(item.record_id)
-        for key, ids in wanted.items():
-            kind = KINDS.get(key)
-            if kind is not None:
-                db.session.scalars(sa.select(kind.model).where(kind.model.id.in_(ids))).all()
+        # Each row shows its record's fields: a page's records load with one query per kind and relation.
+        load_records(items)
         return count, items
 
     def get_one(self, id):
