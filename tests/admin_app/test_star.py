@@ -199,3 +199,11 @@ def test_a_client_deleted_takes_their_items_along(app, two_managers):
         db.session.delete(db.session.get(Client, two_managers["ants"].id))
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count(StarItem.id))) == 1
+
+
+def test_the_command_line_counts_per_case_manager(app, two_managers):
+    result = app.test_cli_runner().invoke(args=["star-queue"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("Case Manager\t1 waiting") for line in lines), result.output
+    assert lines[-1] == "total\t2 waiting\t0 late"
