@@ -6,7 +6,20 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import ActionPlan, Assessment, CaseStep, Goal, StarItem, StarState, StepKind, User, mark_entered, track
+from models import (
+    ActionPlan,
+    Assessment,
+    CaseStep,
+    Client,
+    Goal,
+    StarItem,
+    StarState,
+    StepKind,
+    User,
+    db,
+    mark_entered,
+    track,
+)
 from models.casework import NeedLevel
 from models.star import KINDS, StarKind, changes, fields_of, star_reference_error, track_kind, waiting_summary
 from models.terms import add_working_days
@@ -170,3 +183,72 @@ def test_marking_a_record_that_is_gone_drops_it(ctx, maie, marker):
     assert mark_entered([queued], marker) == 0
     ctx.session.commit()
     assert ctx.session.scalar(sa.select(sa.func.count(StarItem.id))) == 0
+
+
+@pytest.fixture
+def old_app(app, tmp_path, monkeypatch):
+    """An app on an empty database of its own (a schema of its own on PostgreSQL)."""
+    from admin_app import create_app
+
+    monkeypatch.setenv("JUHTUM_INSTANCE", str(tmp_path))
+    if app.config["BACKEND"] == "sqlite":
+        other = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}")
+        yield other
+    else:
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS star_migration CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA star_migration"))
+        other = create_app(
+            "test",
+            SQLALCHEMY_DATABASE_URI=url,
+            SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-csearch_path=star_migration,public"}},
+        )
+        other.extensions["migrate"].configure_args["version_table_schema"] = "star_migration"
+        yield other
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA star_migration CASCADE"))
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_migration_queues_recent_records_and_takes_older_ones_as_entered(old_app):
+    from flask_migrate import upgrade
+
+    from models.codes import make_personal_code
+
+    with old_app.app_context():
+        upgrade(revision="b7e3c1d9a5f2")  # the revision before the queue
+        with db.engine.begin() as conn:
+            client_id = conn.execute(
+                sa.insert(Client.__table__)
+                .values(
+                    personal_code=make_personal_code(date(1980, 5, 17), "F", 1),
+                    birth_date=date(1980, 5, 17),
+                    sex="F",
+                    first_name="Vana",
+                    last_name="Kirje",
+                    target_group="pilot",
+                    status="active",
+                    disability="severe",
+                )
+                .returning(Client.__table__.c.id)
+            ).scalar_one()
+            steps = {}
+            for name, day in (("recent", TODAY - timedelta(days=10)), ("old", TODAY - timedelta(days=400))):
+                steps[name] = conn.execute(
+                    sa.insert(CaseStep.__table__)
+                    .values(client_id=client_id, kind="application", done_on=day)
+                    .returning(CaseStep.__table__.c.id)
+                ).scalar_one()
+        upgrade()
+        with db.engine.connect() as conn:
+            states = dict(
+                conn.execute(
+                    sa.select(StarItem.__table__.c.record_id, StarItem.__table__.c.state).where(
+                        StarItem.__table__.c.kind == "case_step"
+                    )
+                ).all()
+            )
+    assert states == {steps["recent"]: "new", steps["old"]: "entered"}
