@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, redirect, session, url_for
 
 from config import get_config, instance_dir
-from models import audit
+from models import audit, star
 
 from .extensions import babel, csrf, db, migrate, security
 
@@ -26,6 +26,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     db.init_app(app)
     audit.listen()  # every change the ORM flushes is written to audit_event in its transaction
+    star.listen()  # a new or changed record STAR holds is queued for entering there (models/star.py)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
 

@@ -9,7 +9,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from models import Client, RoleName, User, db
+from models import Client, Role, RoleName, User, db
+from models.star import waiting_summary
 
 from .auth import create_user, ensure_roles, new_user
 
@@ -25,6 +26,7 @@ def register_commands(app) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(einvoice_command)
+    app.cli.add_command(star_queue_command)
 
 
 @click.command("create-user")
@@ -164,3 +166,20 @@ def einvoice_command(number, output):
     with open(path, "wb") as target:
         target.write(content)
     click.echo(f"{path}: {len(content)} bytes, checked against the UBL 2.1 schema and the EN 16931 rules.")
+
+
+@click.command("star-queue")
+@with_appcontext
+def star_queue_command():
+    """How many records wait to be entered in STAR, per case manager: waiting, more than five
+    working days, the oldest one's age in days (e.g. for a weekly reminder)."""
+    managers = db.session.scalars(
+        select(User).where(User.roles.any(Role.name == "case_manager")).order_by(User.full_name, User.email)
+    ).all()
+    rows = [(str(m), waiting_summary(Client.case_manager_id == m.id)) for m in managers]
+    rows.append(("(no case manager)", waiting_summary(Client.case_manager_id.is_(None))))
+    for name, s in rows:
+        if s["waiting"]:
+            click.echo(f"{name}\t{s['waiting']} waiting\t{s['late']} late\toldest {s['oldest_days']} days")
+    total = waiting_summary()
+    click.echo(f"total\t{total['waiting']} waiting\t{total['late']} late")

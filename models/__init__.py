@@ -57,6 +57,8 @@ from .plans import ActionPlan, Activity, ActivityStatus, Goal, PlanStatus, Respo
 from .procurements import Bid, ProcedureType, Procurement, ProcurementStatus, procurement_errors
 from .providers import Municipality, Provider, ProviderStaff, municipality_errors, provider_errors
 from .quality import Instrument, InstrumentItem, QolAnswer, QolAnswerSet, QolPoint, answer_set_errors, one_year_due
+from .star import StarItem, StarState, mark_entered, track, track_kind
+from .star_records import ASSESSMENT as STAR_ASSESSMENT  # noqa: F401  (puts case work in the STAR queue)
 from .supervision import Inspection, Severity, Violation, ViolationKind, ViolationStatus, inspection_errors
 from .users import Role, RoleName, User
 
@@ -171,4 +173,9 @@ __all__ = [
     "procurement_errors",
     "provider_errors",
     "step_errors",
+    "StarItem",
+    "StarState",
+    "mark_entered",
+    "track",
+    "track_kind",
 ]

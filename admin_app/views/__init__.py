@@ -58,6 +58,7 @@ from . import (
     quality,
     questionnaires,
     reports,
+    star,
     substitutions,
     supervision,
     users,
@@ -177,6 +178,7 @@ class HomeView(SecuredMixin, AdminIndexView):
                 figures["my_active_url"] = self._clients_url(current_user)
             attention = self.attention(current_user.id if mine else None)
             attention["mine"] = mine
+            attention["star"] = star.home_card(current_user.id if mine else None)
         if roles & {"admin", "head", "case_manager", "accountant"}:
             limit = date.today() + timedelta(days=current_app.config["CERTIFICATE_WARNING_DAYS"])
             figures["providers"] = db.session.scalar(
@@ -234,6 +236,7 @@ def register_views(app) -> Admin:
         catalogue,
         casework,
         plans,
+        star,
         meetings,
         quality,
         questionnaires,

@@ -38,6 +38,7 @@ from models import (
     Role,
     ServiceComponent,
     ServiceDelivery,
+    StarItem,
     Substitution,
     User,
     codes,
@@ -393,6 +394,18 @@ REGISTERS += [
         ("actor", "Keegi", "Keegi"),
         editable=False,
     ),
+    # The STAR queue: read by case workers; nobody creates, edits or deletes an item (marking it
+    # entered is its own action, tests/admin_app/test_star.py).
+    Register(
+        "/admin/star/",
+        StarItem,
+        frozenset(CASE_WORK),
+        frozenset(),
+        lambda: _star_item(),
+        lambda: {"kind": "case_step", "record_id": "1", "state": "entered"},
+        ("star_reference", "STAR-1", "STAR-1"),
+        editable=False,
+    ),
 ]
 BY_URL = {r.url: r for r in REGISTERS}
 LIFE_AREAS = ("housing", "income", "physical_health", "mental_health", "work_study", "daily_coping", "social", "safety")
@@ -420,6 +433,12 @@ def _audited() -> AuditEvent:
     """An audit row, as a change leaves it (the log is only ever written by the ORM's flushes)."""
     create_municipality()
     return db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+
+
+def _star_item() -> StarItem:
+    """The queue's item of a procedural step just saved."""
+    step = _saved(CaseStep(client=_applicant(), kind="assessed", done_on=date(2025, 3, 3)))
+    return db.session.scalar(sa.select(StarItem).where(StarItem.kind == "case_step", StarItem.record_id == step.id))
 
 
 def _saved(record):
