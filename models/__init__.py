@@ -59,8 +59,30 @@ from .providers import Municipality, Provider, ProviderStaff, municipality_error
 from .quality import Instrument, InstrumentItem, QolAnswer, QolAnswerSet, QolPoint, answer_set_errors, one_year_due
 from .supervision import Inspection, Severity, Violation, ViolationKind, ViolationStatus, inspection_errors
 from .users import Role, RoleName, User
+from .youth_guarantee import (
+    AttemptChannel,
+    AttemptOutcome,
+    ContactAttempt,
+    Half,
+    OffTermsReason,
+    Outreach,
+    OutreachStatus,
+    YouthLayout,
+    YouthRound,
+    outreach_errors,
+)
 
 __all__ = [
+    "AttemptChannel",
+    "AttemptOutcome",
+    "ContactAttempt",
+    "Half",
+    "OffTermsReason",
+    "Outreach",
+    "OutreachStatus",
+    "YouthLayout",
+    "YouthRound",
+    "outreach_errors",
     "StoredFile",
     "UploadError",
     "Download",
