@@ -59,6 +59,7 @@ from .providers import Municipality, Provider, ProviderStaff, municipality_error
 from .quality import Instrument, InstrumentItem, QolAnswer, QolAnswerSet, QolPoint, answer_set_errors, one_year_due
 from .supervision import Inspection, Severity, Violation, ViolationKind, ViolationStatus, inspection_errors
 from .users import Role, RoleName, User
+from .youth_casework import make_client, round_figures
 from .youth_guarantee import (
     AttemptChannel,
     AttemptOutcome,
@@ -68,11 +69,15 @@ from .youth_guarantee import (
     Outreach,
     OutreachStatus,
     YouthLayout,
+    YouthMailTemplate,
     YouthRound,
     outreach_errors,
 )
 
 __all__ = [
+    "YouthMailTemplate",
+    "make_client",
+    "round_figures",
     "AttemptChannel",
     "AttemptOutcome",
     "ContactAttempt",

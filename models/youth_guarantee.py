@@ -279,3 +279,77 @@ def goal_reached(client_id: int, day: date) -> Outreach | None:
         record.goal_reached_on = day
         record.follow_up_on = follow_up_date(day)
     return record
+
+
+class YouthMailTemplate(Versioned, db.Model):
+    """The first-contact e-mail the head edits: one template, its subject and text. ``{name}`` and
+    ``{round}`` in them are replaced by the young person's first name and the round."""
+
+    __tablename__ = "youth_mail_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+DEFAULT_SUBJECT = "Noortegarantii: kas saame sind aidata?"
+DEFAULT_BODY = (
+    "Tere, {name}!\n\n"
+    "Sinu nimi on noortegarantii tugisüsteemi nimekirjas ({round}). Vald pakub noortele, kes ei õpi ega "
+    "tööta, tuge õpingute, töö või muu eluga seotud küsimustes.\n\n"
+    "Palun vasta sellele kirjale ühe lausega:\n"
+    "  • „Soovin abi“ – juhtumikorraldaja võtab sinuga ühendust;\n"
+    "  • „Ei soovi abi“ – me ei tülita sind rohkem.\n\n"
+    "Lugupidamisega\nsotsiaalosakond"
+)
+
+
+def mail_template() -> YouthMailTemplate:
+    """The first-contact template; the default one is made on first use."""
+    template = db.session.scalar(sa.select(YouthMailTemplate).order_by(YouthMailTemplate.id).limit(1))
+    if template is None:
+        template = YouthMailTemplate(subject=DEFAULT_SUBJECT, body=DEFAULT_BODY)
+        db.session.add(template)
+        db.session.flush()
+    return template
+
+
+def mail_template_errors(t: YouthMailTemplate) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for name in ("subject", "body"):
+        text = getattr(t, name) or ""
+        if not text.strip():
+            errors[name] = str(_l("This field is required."))
+        else:
+            try:
+                text.format(name="", round="")
+            except (KeyError, IndexError, ValueError):
+                errors[name] = str(_l("Only {name} and {round} may stand in braces."))
+    return errors
+
+
+def first_mail(o: Outreach, template: YouthMailTemplate) -> tuple[str, str]:
+    """The subject and text of ``o``'s first-contact e-mail."""
+    values = {"name": o.first_name, "round": str(o.round)}
+    return template.subject.format(**values), template.body.format(**values)
+
+
+def mail_sent(o: Outreach, by: User | None, today: date | None = None) -> ContactAttempt:
+    """Record that the first-contact e-mail went to ``o``: an attempt, the time, and 'contacted'."""
+    attempt = ContactAttempt(
+        made_on=today or date.today(), channel=AttemptChannel.EMAIL, outcome=AttemptOutcome.SENT, by=by
+    )
+    o.attempts.append(attempt)
+    o.first_mail_at = utcnow()
+    if o.status == OutreachStatus.NOT_CONTACTED:
+        o.status = OutreachStatus.NO_ANSWER
+    return attempt
+
+
+def to_client_errors(o: Outreach) -> dict[str, str]:
+    if o.status not in (OutreachStatus.WANTS_HELP, OutreachStatus.BECAME_CLIENT):
+        return {"status": str(_l("Only a young person who wants help becomes a client."))}
+    return {}
