@@ -82,9 +82,11 @@ def _goal_reached(session, flush_context, instances) -> None:
     """A closing step of a young client's case, or their exit with goals met, is the goal reached: their
     outreach record gets its follow-up date six months later."""
     for obj in [*session.new, *session.dirty]:
-        if isinstance(obj, CaseStep) and obj.kind == StepKind.CLOSED and obj.done_on and obj.client_id:
-            with session.no_autoflush:
-                goal_reached(obj.client_id, obj.done_on)
+        if isinstance(obj, CaseStep) and obj.kind == StepKind.CLOSED and obj.done_on:
+            client_id = obj.client_id or (obj.client.id if obj.client is not None else None)
+            if client_id:
+                with session.no_autoflush:
+                    goal_reached(client_id, obj.done_on)
         elif (
             isinstance(obj, Client)
             and obj.id is not None

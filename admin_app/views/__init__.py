@@ -61,6 +61,7 @@ from . import (
     substitutions,
     supervision,
     users,
+    youth_guarantee,
 )
 from .letters import letters_needing_attention, may_see
 
@@ -238,6 +239,7 @@ def register_views(app) -> Admin:
         quality,
         questionnaires,
         supervision,
+        youth_guarantee,
         materials,
         deliveries,
         invoices,
