@@ -257,7 +257,7 @@ class OutreachView(RowRules, RegisterView):
             records=records,
             waiting=waiting,
             ids=request.values.get("ids", ""),
-            template=db.session.scalar(sa.select(YouthMailTemplate).limit(1)),
+            mail=db.session.scalar(sa.select(YouthMailTemplate).limit(1)),
         )
 
     @action("assign", _l("Assign a case manager"))

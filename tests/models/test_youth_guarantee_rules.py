@@ -143,13 +143,13 @@ def test_status_rules(ctx):
     o.attempts.append(attempt(today))
     assert outreach_errors(o) == {}
     o.status = OutreachStatus.UNREACHABLE
-    assert "two different days" in outreach_errors(o)["status"]
+    assert "status" in outreach_errors(o)
     o.attempts.append(attempt(today))  # a second attempt on the same day is not enough
     assert "status" in outreach_errors(o)
     o.attempts.append(attempt(today - timedelta(days=1)))
     assert outreach_errors(o) == {}
     o.status = OutreachStatus.WANTS_HELP
-    assert "reached" in outreach_errors(o)["status"]
+    assert "status" in outreach_errors(o)
     o.attempts.append(attempt(today, outcome="reached"))
     assert outreach_errors(o) == {}
     o.status = OutreachStatus.NOT_CONTACTED
@@ -163,7 +163,7 @@ def test_status_rules(ctx):
     o.status, o.off_terms_reason = OutreachStatus.BECAME_CLIENT, None
     assert "status" in outreach_errors(o)
     o.attempts.append(attempt(today + timedelta(days=1)))
-    assert "future" in outreach_errors(o)["attempts"]
+    assert "attempts" in outreach_errors(o)
 
 
 def test_an_attempt_cannot_be_before_the_list_arrived(ctx):
@@ -171,7 +171,8 @@ def test_an_attempt_cannot_be_before_the_list_arrived(ctx):
     o = db.session.scalars(sa.select(Outreach)).one()
     o.status = OutreachStatus.NO_ANSWER
     o.attempts.append(attempt(date.today() - timedelta(days=4)))
-    assert "before the list arrived" in outreach_errors(o)["attempts"]
+    received = date.today() - timedelta(days=3)
+    assert f"{received:%d.%m.%Y}" in outreach_errors(o)["attempts"]
 
 
 def test_outreach_to_client_fills_fields_and_a_minors_guardian(ctx):
