@@ -2,7 +2,7 @@
 reached sets the six-month follow-up, and the figures of a round for its report."""
 
 import statistics
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -163,3 +163,33 @@ def round_managers(round_id: int) -> list[User]:
             .order_by(User.full_name)
         )
     )
+
+
+def youth_attention(user_id: int | None, contact_days: int, today: date | None = None, limit: int = 50) -> dict:
+    """The home page's youth guarantee items: records not contacted ``contact_days`` after their list
+    arrived, records that want help with no meeting yet, and follow-ups due. For a case manager
+    (``user_id``) their own records; for the head, all."""
+    today = today or date.today()
+    mine = [Outreach.case_manager_id == user_id] if user_id is not None else []
+    base = sa.select(Outreach).join(YouthRound, YouthRound.id == Outreach.round_id).where(*mine)
+    met = sa.select(ContactAttempt.outreach_id).where(ContactAttempt.channel == "meeting")
+    return {
+        "not_contacted": db.session.scalars(
+            base.where(
+                Outreach.status == OutreachStatus.NOT_CONTACTED.value,
+                YouthRound.received_on <= today - timedelta(days=contact_days),
+            )
+            .order_by(YouthRound.received_on, Outreach.last_name)
+            .limit(limit)
+        ).all(),
+        "no_meeting": db.session.scalars(
+            base.where(Outreach.status == OutreachStatus.WANTS_HELP.value, Outreach.id.not_in(met))
+            .order_by(Outreach.last_name)
+            .limit(limit)
+        ).all(),
+        "follow_ups": db.session.scalars(
+            base.where(Outreach.follow_up_on <= today, Outreach.status != OutreachStatus.CLOSED.value)
+            .order_by(Outreach.follow_up_on)
+            .limit(limit)
+        ).all(),
+    }

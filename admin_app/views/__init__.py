@@ -35,6 +35,7 @@ from models import (
     one_year_due,
 )
 from models.access import client_condition, stood_in_for
+from models.youth_casework import youth_attention
 
 from ..access_rules import shows_no_person
 from ..registers.access import scoped
@@ -178,6 +179,9 @@ class HomeView(SecuredMixin, AdminIndexView):
                 figures["my_active_url"] = self._clients_url(current_user)
             attention = self.attention(current_user.id if mine else None)
             attention["mine"] = mine
+            attention["youth"] = youth_attention(
+                current_user.id if mine else None, current_app.config["YOUTH_CONTACT_DAYS"]
+            )
         if roles & {"admin", "head", "case_manager", "accountant"}:
             limit = date.today() + timedelta(days=current_app.config["CERTIFICATE_WARNING_DAYS"])
             figures["providers"] = db.session.scalar(

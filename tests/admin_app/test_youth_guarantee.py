@@ -147,3 +147,19 @@ def test_head_sees_all_case_manager_only_own_and_unassigned(app, client):
     listed = page(client, URL)
     assert "Noor2" in listed and "Noor1" not in listed
     assert client.get(URL + f"details/?id={hidden}").status_code == 404
+
+
+def test_home_shows_my_records_not_contacted_after_the_set_days(app, client, manager):
+    imported(app, client, [young(1), young(2)])
+    with app.app_context():
+        me = db.session.scalar(sa.select(User.id).where(User.email == "case-manager@test.ee"))
+        first = db.session.scalar(sa.select(Outreach).order_by(Outreach.id).limit(1))
+        first.case_manager_id = me
+        db.session.commit()
+    home = page(client, "/admin/")
+    assert 'id="youth-guarantee"' in home and "Noor1" in home and "Noor2" not in home  # the list is 20 days old
+    app.config["YOUTH_CONTACT_DAYS"] = 30
+    try:
+        assert "Noor1" not in page(client, "/admin/")
+    finally:
+        app.config["YOUTH_CONTACT_DAYS"] = 14
