@@ -163,3 +163,15 @@ def test_home_shows_my_records_not_contacted_after_the_set_days(app, client, man
         assert "Noor1" not in page(client, "/admin/")
     finally:
         app.config["YOUTH_CONTACT_DAYS"] = 14
+
+
+def test_round_report_on_screen_and_as_workbook(app, client):
+    signed_in(app, client, "head")
+    imported(app, client, [young(1), young(2), young(3)])
+    start, end = f"{RECEIVED - timedelta(days=1):%d.%m.%Y}", f"{date.today():%d.%m.%Y}"
+    html = page(client, f"/admin/reports/youth-guarantee/?start={start}&end={end}")
+    row = re.search(r"<tr[^>]*>\s*<t[hd][^>]*>[^<]*20\d\d[^<]*</t[hd]>(.*?)</tr>", html, re.S)
+    assert row, "the round's row is on the screen"
+    assert re.findall(r">\s*(\d+)\s*<", row.group(1))[:2] == ["3", "0"]  # list size 3, none contacted
+    workbook = client.get(f"/admin/reports/youth-guarantee/xlsx/?start={start}&end={end}")
+    assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
