@@ -53,6 +53,21 @@ def message(person: User, letters: list[Letter], today: date) -> EmailMessage:
     return mail
 
 
+def smtp_connection() -> smtplib.SMTP:
+    """A connection to the mail server of the settings (SMTP_*), signed in when they say so."""
+    config = current_app.config
+    smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])
+    try:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls()
+        if config["SMTP_USER"]:
+            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
 def send_reminders(today: date | None = None, echo=print) -> int:
     """Send (or, without SMTP settings, print) one reminder per person; return how many."""
     today = today or date.today()
@@ -60,11 +75,7 @@ def send_reminders(today: date | None = None, echo=print) -> int:
     by_person, unassigned = reminders(today)
     mails = [(message(person, letters, today), len(letters)) for person, letters in by_person.items() if person.email]
     if config["SMTP_HOST"]:
-        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]) as smtp:
-            if config["SMTP_STARTTLS"]:
-                smtp.starttls()
-            if config["SMTP_USER"]:
-                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        with smtp_connection() as smtp:
             for mail, n in mails:
                 smtp.send_message(mail)
                 echo(gettext("Sent to %(email)s: %(n)s letters.", email=mail["To"], n=n))

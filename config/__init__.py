@@ -119,6 +119,8 @@ class Config:
     # Legal terms (the law is under review, so they are settings). Memorandum and request for
     # explanation: answered within this many calendar days of registration ...
     LETTER_ANSWER_DAYS = _int("LETTER_ANSWER_DAYS", 30)
+    # Youth guarantee: a record not contacted this many days after its list arrived shows on the home page.
+    YOUTH_CONTACT_DAYS = _int("YOUTH_CONTACT_DAYS", 14)
     # ... extendable up to this many months from registration.
     LETTER_EXTENDED_MONTHS = _int("LETTER_EXTENDED_MONTHS", 2)
     # A letter for another body is forwarded within this many working days.

@@ -61,8 +61,35 @@ from .star import StarItem, StarState, mark_entered, track, track_kind
 from .star_records import ASSESSMENT as STAR_ASSESSMENT  # noqa: F401  (puts case work in the STAR queue)
 from .supervision import Inspection, Severity, Violation, ViolationKind, ViolationStatus, inspection_errors
 from .users import Role, RoleName, User
+from .youth_casework import make_client, round_figures
+from .youth_guarantee import (
+    AttemptChannel,
+    AttemptOutcome,
+    ContactAttempt,
+    Half,
+    OffTermsReason,
+    Outreach,
+    OutreachStatus,
+    YouthLayout,
+    YouthMailTemplate,
+    YouthRound,
+    outreach_errors,
+)
 
 __all__ = [
+    "YouthMailTemplate",
+    "make_client",
+    "round_figures",
+    "AttemptChannel",
+    "AttemptOutcome",
+    "ContactAttempt",
+    "Half",
+    "OffTermsReason",
+    "Outreach",
+    "OutreachStatus",
+    "YouthLayout",
+    "YouthRound",
+    "outreach_errors",
     "StoredFile",
     "UploadError",
     "Download",

@@ -88,6 +88,9 @@ def scope_condition(model, user_id: int, today: date | None = None) -> sa.Column
     a meeting with agencies only) concerns everyone; a meeting, any of its clients in the scope."""
     if model is Client:
         return client_condition(user_id, today)
+    own = getattr(model, "in_scope_of", None)
+    if own is not None:  # a register with a scope of its own (the youth guarantee's outreach records)
+        return own(user_id, today)
     if model is Meeting:
         return sa.or_(~Meeting.clients.any(), Meeting.clients.any(client_condition(user_id, today)))
     column = getattr(model, "client_id", None)

@@ -35,6 +35,7 @@ from models import (
     one_year_due,
 )
 from models.access import client_condition, stood_in_for
+from models.youth_casework import youth_attention
 
 from ..access_rules import shows_no_person
 from ..registers.access import scoped
@@ -62,6 +63,7 @@ from . import (
     substitutions,
     supervision,
     users,
+    youth_guarantee,
 )
 from .letters import letters_needing_attention, may_see
 
@@ -179,6 +181,9 @@ class HomeView(SecuredMixin, AdminIndexView):
             attention = self.attention(current_user.id if mine else None)
             attention["mine"] = mine
             attention["star"] = star.home_card(current_user.id if mine else None)
+            attention["youth"] = youth_attention(
+                current_user.id if mine else None, current_app.config["YOUTH_CONTACT_DAYS"]
+            )
         if roles & {"admin", "head", "case_manager", "accountant"}:
             limit = date.today() + timedelta(days=current_app.config["CERTIFICATE_WARNING_DAYS"])
             figures["providers"] = db.session.scalar(
@@ -241,6 +246,7 @@ def register_views(app) -> Admin:
         quality,
         questionnaires,
         supervision,
+        youth_guarantee,
         materials,
         deliveries,
         invoices,

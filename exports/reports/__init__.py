@@ -6,4 +6,4 @@ A report is a function ``build(start, end) -> Report`` (``report``) in a module 
 ``report.REPORTS`` by URL key when this package imports it below. The report modules import
 ``report``; only ``admin_app`` imports the package."""
 
-from . import pilot, quality, statistics, supervision  # noqa: F401  (each registers its report)
+from . import pilot, quality, statistics, supervision, youth  # noqa: F401  (each registers its report)
