@@ -437,3 +437,32 @@ def test_a_file_that_is_no_table_gets_a_message(app, client):
     assert shown(app, "The CSV file is not in UTF-8. Save it from Excel as 'CSV UTF-8'.") in markup.unescape(
         response.get_data(as_text=True)
     )
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+
+def test_the_cli_prints_the_summary_and_errors_and_saves_all_or_nothing(app, tmp_path):
+    with app.app_context():
+        from models import codes
+
+        good, bad = codes.make_registry_code("18", 1), "1234567"
+        headings = [label(app, h) for h in ("Registry code", "Name", "Kinds")]
+    path = tmp_path / "pakkujad.xlsx"
+    path.write_bytes(xlsx(headings, [[good, "Hea OÜ", "base"], [bad, "Halb OÜ", "base"]]))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", "providers", str(path), "--dry-run"])
+    assert result.exit_code == 1
+    assert expect(app, new=1, error=1) in result.output
+    assert f"row 3, {label(app, 'Registry code')}:" in result.output
+    path.write_bytes(xlsx(headings, [[good, "Hea OÜ", "base"]]))
+    result = runner.invoke(args=["import", "providers", str(path), "--dry-run"])
+    assert result.exit_code == 0 and count(app, Provider) == 0
+    result = runner.invoke(args=["import", "providers", str(path)])
+    assert result.exit_code == 0, result.output
+    assert expect(app, new=1) in result.output
+    with app.app_context():
+        assert db.session.scalars(sa.select(Provider.name)).all() == ["Hea OÜ"]
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.table_name == "provider")).one()
+        assert event.actor.startswith("CLI:") and event.actor.endswith("import")
+        assert event.url == "import: pakkujad.xlsx"
