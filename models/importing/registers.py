@@ -61,6 +61,7 @@ class ClientImport(Adapter):
     model = Client
     key = "personal_code"
     rules = client_errors
+    collections = (Client.network,)
 
     def columns(self):
         s = self.session
@@ -165,6 +166,7 @@ class ProviderImport(Adapter):
     model = Provider
     key = "registry_code"
     rules = provider_errors
+    collections = (Provider.staff,)
 
     def columns(self):
         return [
@@ -281,6 +283,7 @@ class ProcurementImport(Adapter):
     model = Procurement
     key = "reference_number"
     rules = procurement_errors
+    collections = (Procurement.bids, Procurement.components)
 
     def columns(self):
         return [
