@@ -264,6 +264,7 @@ def _batch(adapter, batch, columns, from_csv, seen, result, save, plan) -> None:
         for number, cells, read, errors, key in parsed:
             record = found.get(key) if not errors else None
             outcome = _check(adapter, number, read, errors, key, record)
+            outcome.key = outcome.key or read.get(key_name)  # a key refused is shown as written
             if outcome.status in ("new", "update") and save:
                 touched.append(outcome.record)
             elif outcome.record is not None and outcome.record in adapter.session:
