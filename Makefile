@@ -12,7 +12,7 @@ DELIVERIES ?= 1000000
 FLASK := $(BIN)/flask --app admin_app
 export FLASK_APP := admin_app
 
-.PHONY: help run test lint serve bench bench-export bench-lists bench-invoice bench-tricks db translations translations-update clean
+.PHONY: help run test lint serve bench bench-export bench-import bench-lists bench-invoice bench-tricks db translations translations-update clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ clean: ## Remove the virtualenv and the local database
 
 bench-export: $(BIN)/activate translations ## Export benchmark: 100k clients, 1M deliveries; juhtum vs stock vs floor
 	$(BIN)/python -m tests.bench.export_bench --clients $${CLIENTS:-100000} --deliveries $${DELIVERIES:-1000000}
+
+bench-import: $(BIN)/activate translations ## Import benchmark: 100k clients, preview, save, unchanged re-import (rows/s, peak MB)
+	$(BIN)/python -m tests.bench.import_bench --rows $${ROWS:-100000}
 
 .PHONY: worker
 worker: $(BIN)/activate translations ## Run background jobs (large exports) from RQ at $$REDIS_URL

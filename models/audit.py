@@ -6,6 +6,8 @@ trace, and one that is committed cannot be committed without its audit row. The 
 only ever inserted into; on PostgreSQL a trigger (made by the migration) refuses UPDATE and DELETE."""
 
 import enum
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -104,7 +106,25 @@ def who() -> tuple[int | None, str]:
     return None, "system"
 
 
+#: Where a change comes from when it is not the page's own form, e.g. "import: clients.xlsx"
+#: (models/importing): written in the entry's address field instead of the request's address.
+_SOURCE: ContextVar[str | None] = ContextVar("audit_source", default=None)
+
+
+@contextmanager
+def source(text: str):
+    """Audit the changes made inside the block as coming from ``text`` (e.g. an imported file)."""
+    token = _SOURCE.set(text)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
 def _url() -> str | None:
+    given = _SOURCE.get()
+    if given is not None:
+        return given
     return request.full_path.rstrip("?") if has_request_context() else None
 
 

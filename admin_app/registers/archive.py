@@ -2,6 +2,9 @@
 lists, archived rows hidden from daily lists and select boxes, deletion for the administrator only
 and only after the retention period."""
 
+from datetime import date
+
+import sqlalchemy as sa
 from flask import abort, flash, has_request_context, request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectField
@@ -101,6 +104,32 @@ class ArchiveMixin:
             record.saved_at = utcnow()
         db.session.commit()
         flash(ngettext("%(num)s record archived.", "%(num)s records archived.", len(records)), "success")
+
+    #: "All N matching" (admin_app/registers/all_matching.py): archive or restore the whole filtered list.
+    all_matching_actions = ("archive", "restore")
+
+    def archive_all(self, keys: list[int]) -> None:
+        """Archive every record of ``keys`` not yet archived: one UPDATE, audited as one entry naming them."""
+        self._set_based(
+            keys, self.model.archived_on.is_(None), archived_on=date.today(), archived_by_id=current_user.id
+        )
+        flash(ngettext("%(num)s record archived.", "%(num)s records archived.", self._changed_rows), "success")
+
+    def restore_all(self, keys: list[int]) -> None:
+        self._set_based(keys, self.model.archived_on.is_not(None), archived_on=None, archived_by_id=None)
+        flash(ngettext("%(num)s record restored.", "%(num)s records restored.", self._changed_rows), "success")
+
+    def _set_based(self, keys, condition, **values) -> None:
+        model = self.model
+        # The keys as literal parameters: the audit entry (models/audit.py ``_bulk_statement``) names the rows.
+        statement = (
+            sa.update(model)
+            .where(model.id.in_(sorted(keys)), condition)
+            .values(**values, saved_at=utcnow(), version=model.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        self._changed_rows = db.session.execute(statement).rowcount if keys else 0
+        db.session.commit()
 
     @action("restore", _l("Restore"), _l("Restore the selected records to the daily lists?"))
     def action_restore(self, ids):

@@ -25,6 +25,7 @@ from models.base import ChoiceType
 from ..access_rules import SHOWS_NO_PERSON
 from ..i18n import format_date, format_money
 from .access import ClientScopeMixin
+from .all_matching import AllMatchingMixin
 from .archive import hide_archived_choices
 from .export import ExportMixin
 from .fields import ModelConverter
@@ -102,7 +103,15 @@ class SecuredMixin:
 
 
 class RegisterView(
-    SeenMixin, ClientScopeMixin, ExportMixin, SecuredMixin, VersionCheck, ListArgsMixin, FastListMixin, ModelView
+    AllMatchingMixin,
+    SeenMixin,
+    ClientScopeMixin,
+    ExportMixin,
+    SecuredMixin,
+    VersionCheck,
+    ListArgsMixin,
+    FastListMixin,
+    ModelView,
 ):
     """A register screen: list, search, filters, details, forms checked by the domain's rules.
     Least access (a case manager sees their own clients' records only) is ``ClientScopeMixin``'s;

@@ -14,6 +14,7 @@ from models.base import db
 from ..i18n import format_date, format_money
 from ..registers.base import ALL_STAFF, RegisterView
 from ..registers.fields import DateField, DecimalField
+from ..registers.importing import ImportMixin
 
 
 def _current_price(view, context, model, name):
@@ -61,9 +62,10 @@ class PriceInline(InlineFormAdmin):
         super().__init__(model, **kwargs)
 
 
-class ServiceComponentView(RegisterView):
+class ServiceComponentView(ImportMixin, RegisterView):
     """The catalogue; reference data kept by the administrator and the head."""
 
+    import_register = "components"
     read_roles = ALL_STAFF
     write_roles = ("head",)
     rules = component_errors

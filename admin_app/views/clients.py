@@ -17,6 +17,7 @@ from ..i18n import format_date
 from ..registers.archive import ArchiveMixin
 from ..registers.base import RegisterView, badge, label
 from ..registers.fields import DateField, strip
+from ..registers.importing import ImportMixin
 
 STATUS_COLOURS = {
     ClientStatus.APPLICANT: "info",
@@ -85,9 +86,10 @@ class NetworkInline(InlineFormAdmin):
         super().__init__(model, **kwargs)
 
 
-class ClientView(ArchiveMixin, RegisterView):
+class ClientView(ImportMixin, ArchiveMixin, RegisterView):
     """Clients and pilot participants; health data stays with case managers and the head."""
 
+    import_register = "clients"
     read_roles = ("head", "case_manager")
     write_roles = ("head", "case_manager")
     rules = client_errors

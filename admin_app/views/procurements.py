@@ -11,6 +11,7 @@ from models.base import db
 from ..i18n import format_money
 from ..registers.base import MANAGERS, RegisterView
 from ..registers.fields import DateField, DecimalField
+from ..registers.importing import ImportMixin
 
 
 def _bids(view, context, model, name):
@@ -38,9 +39,10 @@ class BidInline(InlineFormAdmin):
     form_args = {"provider": {"validators": [validators.InputRequired()]}}
 
 
-class ProcurementView(RegisterView):
+class ProcurementView(ImportMixin, RegisterView):
     """Public procurements of service components."""
 
+    import_register = "procurements"
     read_roles = ("head", "case_manager", "accountant")
     write_roles = MANAGERS
     rules = procurement_errors

@@ -18,6 +18,7 @@ from ..i18n import format_date
 from ..registers.archive import ArchiveMixin
 from ..registers.base import MANAGERS, RegisterView, badge
 from ..registers.fields import DateField, strip
+from ..registers.importing import ImportMixin
 
 CERTIFICATE_BADGES = {"expired": ("danger", _l("expired")), "expiring": ("warning", _l("expires soon"))}
 
@@ -95,9 +96,10 @@ class StaffInline(InlineFormAdmin):
     form_overrides = {"certificate_valid_until": DateField}
 
 
-class ProviderView(ArchiveMixin, RegisterView):
+class ProviderView(ImportMixin, ArchiveMixin, RegisterView):
     """The provider register; case managers keep it up to date."""
 
+    import_register = "providers"
     read_roles = ("head", "case_manager", "accountant")
     write_roles = MANAGERS
     rules = provider_errors

@@ -1,0 +1,57 @@
+"""Import into the registers from spreadsheets: read a file (``reading``), check each row as the
+register's form does and classify it (``engine``), and the registers that take imports
+(``registers``). The web layer and the CLI call ``preview`` and ``save``."""
+
+from .engine import Adapter, Field, Result, RowOutcome, run
+from .reading import FileError, read_table
+from .registers import ADAPTERS
+
+
+def adapter_for(register: str, session, *, scope_user_id: int | None = None) -> Adapter:
+    """The import of ``register`` (a key of ``ADAPTERS``) on ``session``."""
+    return ADAPTERS[register](session, scope_user_id=scope_user_id)
+
+
+def preview(register: str, path, session, *, scope_user_id: int | None = None) -> Result:
+    """What importing the file at ``path`` would do; writes nothing."""
+    adapter = adapter_for(register, session, scope_user_id=scope_user_id)
+    table = read_table(path, set(adapter.heading_map()))
+    try:
+        return run(adapter, table, save=False)
+    finally:
+        session.rollback()
+
+
+def save(register: str, path, session, *, source: str, plan: dict | None = None, scope_user_id: int | None = None):
+    """Import the file at ``path`` in one transaction: committed only when no row has an error and
+    (given the preview's ``plan``) no record changed since the preview; otherwise rolled back.
+    Every saved record is audited as coming from ``source`` (e.g. "import: clients.xlsx")."""
+    from .. import audit
+
+    adapter = adapter_for(register, session, scope_user_id=scope_user_id)
+    table = read_table(path, set(adapter.heading_map()))
+    try:
+        with audit.source(source):
+            result = run(adapter, table, save=True, plan=plan)
+            if result.saved:
+                session.commit()
+            else:
+                session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+__all__ = [
+    "ADAPTERS",
+    "Adapter",
+    "Field",
+    "FileError",
+    "Result",
+    "RowOutcome",
+    "adapter_for",
+    "preview",
+    "read_table",
+    "save",
+]
