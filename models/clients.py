@@ -253,13 +253,15 @@ LIST_SEARCHED = ("personal_code", "first_name", "last_name", "phone", "email")
 NAME_OR_CODE = ("first_name", "last_name", "personal_code")
 
 
-def _indexed(word: str, columns) -> sa.ColumnElement[bool]:
-    """SQLite: the clients with ``word`` in one of ``columns``, looked up in the FTS5 trigram index
-    ``client_search`` — what saves reading all 100,000 rows for ``LIKE '%…%'`` (~300 ms to a few ms).
-    The word is one quoted phrase, so that nothing in it is FTS5 syntax."""
-    phrase = "{" + " ".join(columns) + "} : " + '"' + word.replace('"', '""') + '"'
+def _indexed(words: list[str], columns) -> sa.ColumnElement[bool]:
+    """SQLite: the clients with every one of ``words`` in one of ``columns``, looked up in the FTS5
+    trigram index ``client_search`` — what saves reading all 100,000 rows for ``LIKE '%…%'``
+    (~300 ms to a few ms). One ``MATCH`` of all the words (``AND``) costs a fifth of one per word.
+    Each word is a quoted phrase, so that nothing in it is FTS5 syntax."""
+    where = "{" + " ".join(columns) + "} : "
+    phrases = " AND ".join(where + '"' + word.replace('"', '""') + '"' for word in words)
     table = sa.table("client_search", sa.column("rowid"))
-    return Client.id.in_(sa.select(table.c.rowid).where(sa.literal_column("client_search").op("MATCH")(phrase)))
+    return Client.id.in_(sa.select(table.c.rowid).where(sa.literal_column("client_search").op("MATCH")(phrases)))
 
 
 def _by_index(word: str) -> bool:
@@ -272,11 +274,11 @@ def found_by(text: str, columns=NAME_OR_CODE) -> list:
     (by default the first name, the last name or the personal code: "Mari Tamm", "Tamm", "4860"),
     whatever the case. The trigram indexes of those columns serve it on PostgreSQL, the FTS5 trigram
     table on SQLite; ``%`` and ``_`` are letters, not wildcards."""
-    conditions = []
-    for word in text.split():
-        if _by_index(word):
-            conditions.append(_indexed(word, columns))
-        else:
+    words = text.split()
+    indexed = [word for word in words if _by_index(word)]
+    conditions = [_indexed(indexed, columns)] if indexed else []
+    for word in words:
+        if word not in indexed:
             likes = (getattr(Client, c).ilike(contains_pattern(word), escape=LIKE_ESCAPE) for c in columns)
             conditions.append(sa.or_(*likes))
     return conditions
