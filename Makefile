@@ -74,7 +74,7 @@ bench-tricks: $(BIN)/activate translations ## What each list speed trick saves p
 clean: ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance
 
-bench-export: $(BIN)/activate translations ## Export benchmark: 100k clients, 1M deliveries; juhtum vs stock vs floor
+bench-export: $(BIN)/activate translations ## Export benchmark: 100k clients, 1M deliveries; streamed and background-job export vs stock vs two floors
 	$(BIN)/python -m tests.bench.export_bench --clients $${CLIENTS:-100000} --deliveries $${DELIVERIES:-1000000}
 
 bench-import: $(BIN)/activate translations ## Import benchmark: 100k clients, preview, save, unchanged re-import (rows/s, peak MB)

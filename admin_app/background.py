@@ -17,7 +17,7 @@ from flask_login import current_user, login_user
 
 from exports.tabular import CHUNK_ROWS, MIME, Conventions, csv_chunks, write_xlsx
 from models import Download, DownloadStatus, db
-from models.downloads import keep_until, purge_expired, utcnow
+from models.downloads import keep_until, purge_expired, store_file, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +155,12 @@ def run_download(download_id: int) -> None:
     os.close(fd)
     try:
         done = _write(download, path, _progress(download_id), CHUNK_ROWS)
+        # Kept in chunks, one in memory at a time: a million rows' workbook (~50 MB) is never
+        # held whole by the job (nor by the web process that sends it).
         with open(path, "rb") as handle:
-            data = handle.read()
+            size = store_file(download_id, handle, current_app.config["DOWNLOAD_CHUNK_BYTES"])
         download = db.session.get(Download, download_id)
-        download.file, download.size, download.rows_done = data, len(data), done
+        download.size, download.rows_done = size, done
         download.status, download.finished_at = DownloadStatus.DONE.value, utcnow()
         db.session.commit()
     except Exception as exc:

@@ -99,6 +99,8 @@ class Config:
     # from the queue RQ_QUEUE, each for at most BACKGROUND_JOB_TIMEOUT seconds; without it, in the app.
     BACKGROUND_EXPORT_ROWS = _int("BACKGROUND_EXPORT_ROWS", 50_000)
     DOWNLOAD_KEEP_HOURS = _int("DOWNLOAD_KEEP_HOURS", 24)
+    # A background download's file is kept and sent in pieces of this size (models.downloads).
+    DOWNLOAD_CHUNK_BYTES = _int("DOWNLOAD_CHUNK_BYTES", 1 << 20)
     # Downloads (exports, invoice workbooks) one user may have running at once (0: no limit), counted in
     # Redis under EXPORT_SLOTS_KEY when REDIS_URL is set (so across every app server), else per process;
     # a slot its worker never gave back lapses after EXPORT_SLOT_SECONDS.

@@ -34,7 +34,7 @@ from .clients import (
 )
 from .deliveries import ServiceDelivery, price_for
 from .delivery_rules import delivery_errors
-from .downloads import Download, DownloadStatus, purge_expired
+from .downloads import Download, DownloadChunk, DownloadStatus, purge_expired
 from .files import StoredFile, UploadError
 from .invoices import Invoice, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceStatus, reference_number
 from .invoicing import confirm_invoice, create_credit_note, generate_invoice, mark_paid, mark_sent
@@ -93,6 +93,7 @@ __all__ = [
     "StoredFile",
     "UploadError",
     "Download",
+    "DownloadChunk",
     "DownloadStatus",
     "purge_expired",
     "Substitution",

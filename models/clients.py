@@ -247,12 +247,38 @@ def taking_part(start, end):
     )
 
 
-def found_by(text: str) -> list:
-    """The conditions on ``Client`` of a search for ``text``: every word of it in the first name, the
-    last name or the personal code ("Mari Tamm", "Tamm", "4860"). The trigram indexes of those
-    columns serve it on PostgreSQL; ``%`` and ``_`` are letters, not wildcards."""
-    columns = (Client.first_name, Client.last_name, Client.personal_code)
-    return [
-        sa.or_(*(column.ilike(contains_pattern(word), escape=LIKE_ESCAPE) for column in columns))
-        for word in text.split()
-    ]
+#: What the client list searches (every word in one of them); on SQLite the FTS5 table
+#: ``client_search`` (migration c9f1e3a5b7d2) indexes them all.
+LIST_SEARCHED = ("personal_code", "first_name", "last_name", "phone", "email")
+NAME_OR_CODE = ("first_name", "last_name", "personal_code")
+
+
+def _indexed(words: list[str], columns) -> sa.ColumnElement[bool]:
+    """SQLite: the clients with every one of ``words`` in one of ``columns``, looked up in the FTS5
+    trigram index ``client_search`` — what saves reading all 100,000 rows for ``LIKE '%…%'``
+    (~300 ms to a few ms). One ``MATCH`` of all the words (``AND``) costs a fifth of one per word.
+    Each word is a quoted phrase, so that nothing in it is FTS5 syntax."""
+    where = "{" + " ".join(columns) + "} : "
+    phrases = " AND ".join(where + '"' + word.replace('"', '""') + '"' for word in words)
+    table = sa.table("client_search", sa.column("rowid"))
+    return Client.id.in_(sa.select(table.c.rowid).where(sa.literal_column("client_search").op("MATCH")(phrases)))
+
+
+def _by_index(word: str) -> bool:
+    """The trigram index serves a word of three letters or more, on SQLite (PostgreSQL has pg_trgm)."""
+    return len(word) >= 3 and db.session.get_bind().dialect.name == "sqlite"
+
+
+def found_by(text: str, columns=NAME_OR_CODE) -> list:
+    """The conditions on ``Client`` of a search for ``text``: every word of it in one of ``columns``
+    (by default the first name, the last name or the personal code: "Mari Tamm", "Tamm", "4860"),
+    whatever the case. The trigram indexes of those columns serve it on PostgreSQL, the FTS5 trigram
+    table on SQLite; ``%`` and ``_`` are letters, not wildcards."""
+    words = text.split()
+    indexed = [word for word in words if _by_index(word)]
+    conditions = [_indexed(indexed, columns)] if indexed else []
+    for word in words:
+        if word not in indexed:
+            likes = (getattr(Client, c).ilike(contains_pattern(word), escape=LIKE_ESCAPE) for c in columns)
+            conditions.append(sa.or_(*likes))
+    return conditions

@@ -38,6 +38,7 @@ class Download(db.Model):
     rows_total: Mapped[int] = mapped_column(default=0)
     rows_done: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    #: The file of a download made before it was kept in chunks (``DownloadChunk``); else empty.
     file: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     size: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -59,6 +60,45 @@ class Download(db.Model):
             return None
         spent = ((now or utcnow()) - self.started_at).total_seconds()
         return max(0, round(spent / self.rows_done * (self.rows_total - self.rows_done)))
+
+
+class DownloadChunk(db.Model):
+    """One piece of a download's file, in order: the job writes the file piece by piece and the
+    download sends it so, so that neither holds a whole 50 MB workbook of a million rows in memory."""
+
+    __tablename__ = "download_chunk"
+
+    download_id: Mapped[int] = mapped_column(sa.ForeignKey("download.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+def store_file(download_id: int, handle, chunk_bytes: int) -> int:
+    """Keep the file open in ``handle`` as the chunks of ``download_id``, each committed on its own
+    (at most one chunk in memory); the size."""
+    size, number = 0, 0
+    while data := handle.read(chunk_bytes):
+        db.session.execute(sa.insert(DownloadChunk).values(download_id=download_id, number=number, data=data))
+        db.session.commit()
+        size, number = size + len(data), number + 1
+    return size
+
+
+def in_chunks(download_id: int) -> bool:
+    """True when the download's file is kept in chunks (every one made since migration d2a4c6e8f0b1)."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(DownloadChunk.download_id == download_id))))
+
+
+def file_chunks(download_id: int):
+    """The file's pieces in order, each read on its own: (bytes, …)."""
+    number = 0
+    while True:
+        chunk = DownloadChunk.download_id == download_id, DownloadChunk.number == number
+        data = db.session.scalar(sa.select(DownloadChunk.data).where(*chunk))
+        if data is None:
+            return
+        yield data
+        number += 1
 
 
 def keep_until(hours: int) -> datetime:

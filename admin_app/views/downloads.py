@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Response, abort, jsonify, url_for
+from flask import Response, abort, jsonify, stream_with_context, url_for
 from flask_admin import BaseView, expose
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import undefer
 
 from models import Download, DownloadStatus, db, purge_expired
+from models.downloads import file_chunks, in_chunks
 
 from ..access_rules import logs_access, shows_no_person
 from ..background import LIVE
@@ -81,11 +82,20 @@ class DownloadsView(SecuredMixin, BaseView):
     @logs_access
     @expose("/<int:download_id>/file")
     def file(self, download_id: int):
-        download = own(download_id, with_file=True)
-        if download.status != DownloadStatus.DONE or download.file is None:
+        download = own(download_id)
+        if download.status != DownloadStatus.DONE:
             abort(404)
         headers = {"Content-Disposition": f'attachment; filename="{download.file_name}"'}
-        return Response(download.file, mimetype=download.mimetype, headers=headers)
+        if download.size is not None:
+            headers["Content-Length"] = str(download.size)
+        if not in_chunks(download.id):  # made before downloads were kept in chunks
+            whole = own(download_id, with_file=True).file
+            if whole is None:
+                abort(404)
+            return Response(whole, mimetype=download.mimetype, headers=headers)
+        # Sent piece by piece, each read when the last is sent: one chunk in memory at a time.
+        body = stream_with_context(file_chunks(download.id))
+        return Response(body, mimetype=download.mimetype, headers=headers)
 
 
 def register(admin) -> None:
