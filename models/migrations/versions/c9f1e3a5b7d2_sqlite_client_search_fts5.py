@@ -16,7 +16,7 @@ Create Date: 2026-12-06 16:40:00
 from alembic import op
 
 revision = "c9f1e3a5b7d2"
-down_revision = "b7e3c1d9a5f2"
+down_revision = "b8c4fa9ba63a"
 branch_labels = None
 depends_on = None
 
