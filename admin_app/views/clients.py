@@ -92,6 +92,8 @@ class ClientView(ArchiveMixin, RegisterView):
     write_roles = ("head", "case_manager")
     rules = client_errors
 
+    #: Birth date and municipality stay on the details page at 1366 px (the personal code holds the birth date).
+    column_wide_only = ("birth_date", "municipality")
     column_list = (
         "personal_code",
         "last_name",

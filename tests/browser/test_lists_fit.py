@@ -41,7 +41,12 @@ def test_every_list_fits_1366_pixels(app, page, role):
             continue
         assert response.status == 200, url
         opened += 1
-        width = page.evaluate("document.documentElement.scrollWidth")
+        # The page, and each table within it (a table in a scrolling box leaves the page narrow).
+        width = page.evaluate(
+            "Math.max(document.documentElement.scrollWidth,"
+            " ...[...document.querySelectorAll('table.model-list')]"
+            ".map(t => Math.ceil(t.getBoundingClientRect().right)))"
+        )
         if width > WIDTH:
             too_wide[url] = width
     assert opened >= 5
