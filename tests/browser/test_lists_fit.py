@@ -21,7 +21,11 @@ def test_every_list_fits_1366_pixels(app, page, role):
         create_user(email, PASSWORD, [role], full_name="Kadri-Liis Kaasik-Tammemägi")
         provider = create_provider(name="Mittetulundusühing Tugiteenuste Arenduskeskus " * 3)
         create_offer(provider=provider, component=create_component())
-        create_client()
+        # Demo-like rows: long names and a client the pilot does not fit, with its reason.
+        for n in range(3):
+            create_client(
+                first_name="Kristiina-Marleen", last_name="Vahtramäe-Kõrvitsanurga", phone="+372 5555 555" + str(n)
+            )
         urls = [v.url + "/" for v in app.extensions["admin"][0]._views if isinstance(v, BaseModelView)]
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     page.goto("/login")
