@@ -6,8 +6,10 @@ import sqlalchemy as sa
 from flask_admin import form as admin_form
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model.form import converts
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import fields, validators, widgets
 
 from models import Choice
@@ -15,6 +17,24 @@ from models.base import EARLIEST_DAY, LATEST_DAY, ChoiceType, day_in_range
 from models.text import text_error
 
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+
+#: What a duplicate says, by (table, column), in place of Flask-Admin's bare "Already exists." (the
+#: same words as the models' own rules, which run after the form's checks).
+DUPLICATE = {
+    ("client", "personal_code"): _l("A client with this personal ID code is already registered."),
+    ("provider", "registry_code"): _l("A provider with this registry code is already registered."),
+    ("municipality", "registry_code"): _l("A municipality with this registry code already exists."),
+    ("municipality", "name"): _l("A municipality with this name is already registered."),
+    ("service_component", "code"): _l("A service component with this code already exists."),
+    ("user", "email"): _l("A user with this e-mail already exists."),
+    ("procurement", "reference_number"): _l("A procurement with this reference number already exists."),
+    ("invoice", "number"): _l("An invoice with this number already exists."),
+    ("letter", "number"): _l("A letter with this number already exists."),
+    ("qol_instrument", "name"): _l("A questionnaire with this name already exists."),
+    ("role", "name"): _l("A role with this name already exists."),
+}
+#: Any other unique column: the field's label says what is duplicated.
+DUPLICATE_OTHER = _l("A record with this value already exists.")
 
 
 def strip(value):
@@ -116,7 +136,11 @@ class ModelConverter(AdminModelConverter):
             args = dict(field_args or {})
             args["validators"] = [*args.get("validators", []), plain_text]
             field_args = args
-        return super().convert(model, mapper, name, prop, field_args, hidden_pk)
+        field = super().convert(model, mapper, name, prop, field_args, hidden_pk)
+        for validator in getattr(field, "kwargs", {}).get("validators", ()) if field is not None else ():
+            if isinstance(validator, Unique) and columns:
+                validator.message = DUPLICATE.get((columns[0].table.name, columns[0].name), DUPLICATE_OTHER)
+        return field
 
     @converts("Date")
     def convert_date(self, field_args, **extra):

@@ -95,6 +95,9 @@ class ClientView(ImportMixin, ArchiveMixin, RegisterView):
     write_roles = ("head", "case_manager")
     rules = client_errors
 
+    #: At 1366 px these stay on the details page (the personal code holds the birth date; the archived
+    #: column is empty unless the "Show archived" filter is on).
+    column_wide_only = ("birth_date", "municipality", "phone", "archived_on")
     column_list = (
         "personal_code",
         "last_name",

@@ -227,7 +227,7 @@ def test_same_registry_code_twice_is_refused(app, manager):
 
     response = post_form(manager, URL + "new/", NEW)
 
-    refused(response, "registry_code")  # "Already exists." from the unique check, or the domain's message
+    refused(response, "registry_code")  # form check and domain rule: the same words
     assert tables(app) == before
     assert fetch(app, Provider).name == other.name
 
@@ -257,7 +257,7 @@ def test_edit_to_a_code_another_provider_has_is_refused(app, manager):
 
     response = submit(manager, f"{URL}edit/?id={mine.id}", {"registry_code": "10045216"})
 
-    refused(response, "registry_code")  # "Already exists." from the unique check, or the domain's message
+    refused(response, "registry_code")  # form check and domain rule: the same words
     assert tables(app) == before
 
 
