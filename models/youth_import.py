@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from . import codes
 from .base import db
 from .clients import Client
-from .youth_guarantee import MAX_AGE, MIN_AGE, Half, Outreach, YouthLayout, YouthRound
+from .youth_guarantee import MAX_AGE, MIN_AGE, Half, Outreach, YouthLayout, YouthRound, mail_template
 
 #: juhtum's fields a list's column can go into, with the headings that name them (Estonian first).
 FIELDS: dict[str, tuple] = {
@@ -284,6 +284,7 @@ def save_round(
     transaction: if anything fails, nothing is saved. Returns the round and how many records."""
     try:
         db.session.add(round_)
+        mail_template()  # the first-contact e-mail is there to edit before anyone sends it
         remember_mapping(headings, mapping)
         records = [
             Outreach(

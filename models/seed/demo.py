@@ -30,6 +30,7 @@ from ..offers import Offer, offer_errors
 from ..procurements import Bid, Procurement, procurement_errors
 from ..providers import Municipality, Provider, ProviderStaff, municipality_errors, provider_errors
 from ..users import User
+from ..youth_guarantee import mail_template
 from . import demo_casework, demo_deliveries, demo_letters
 from . import demo_data as data
 
@@ -65,6 +66,7 @@ def load(instance_path, new_user: Callable[..., User]) -> str:
         deliveries = demo_deliveries.load(today, clients, providers, components, SEED + 4)
         letters = demo_letters.load(today, clients, users)
         _holiday(today, users)
+        mail_template()  # the youth guarantee's first-contact e-mail, there for the head to edit
         pending = _write_logins(logins_path, logins)
         db.session.commit()
     except BaseException:
