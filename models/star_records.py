@@ -1,6 +1,7 @@
-"""What goes into STAR from case work: need assessments, action plans (juhtumiplaan) and procedural
-steps, each with its fields in the order STAR's forms ask for them (the person first, then the
-record's own fields). Importing this module puts them in the STAR queue (``models.star``)."""
+"""What goes into STAR: need assessments, action plans (juhtumiplaan), procedural steps and the young
+people of the youth guarantee whom the municipality helped, each with its fields in the order STAR's
+forms ask for them (the person first, then the record's own fields). Importing this module puts them
+in the STAR queue (``models.star``)."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
@@ -8,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .casework import Assessment, CaseStep, LifeArea
 from .plans import ActionPlan, Activity, Goal
 from .star import StarKind, track_kind
+from .youth_guarantee import AttemptOutcome, Outreach, OutreachStatus
 
 
 def _person(record) -> list:
@@ -106,5 +108,45 @@ PLAN = track_kind(
 STEP = track_kind(
     StarKind(
         "case_step", _l("Procedural step"), CaseStep, step_fields, watched=("client", "kind", "done_on", "by", "note")
+    )
+)
+
+
+def youth_fields(o: Outreach) -> list:
+    """Noortegarantii: a young person from a list round whom the municipality helped, advised or served
+    (STAR asks for the person, the round, when they were first reached and what came of it)."""
+    reached = next((a.made_on for a in o.attempts if a.outcome == AttemptOutcome.REACHED), None)
+    return [
+        ("personal_code", _l("Personal ID code"), o.personal_code),
+        ("name", _l("Name"), f"{o.first_name} {o.last_name}"),
+        ("round", _l("List round"), str(o.round) if o.round else None),
+        ("first_contact", _l("First contact"), o.attempts[0].made_on if o.attempts else None),
+        ("reached_on", _l("Reached on"), reached),
+        ("status", _l("Status"), o.status),
+        ("answer", _l("Answer"), o.answer),
+        ("case_manager", _l("Case manager"), str(o.case_manager) if o.case_manager else None),
+        ("goal_reached_on", _l("Goal reached on"), o.goal_reached_on),
+    ]
+
+
+def youth_helped(o: Outreach) -> bool:
+    """Only a young person the municipality took on (a client now, or a goal reached) goes into STAR;
+    the rest of a list round stays in juhtum."""
+    return o.status == OutreachStatus.BECAME_CLIENT or o.goal_reached_on is not None
+
+
+YOUTH = track_kind(
+    StarKind(
+        "youth_helped",
+        _l("Young person helped (youth guarantee)"),
+        Outreach,
+        youth_fields,
+        when=youth_helped,
+        options=lambda: (
+            selectinload(Outreach.attempts),
+            joinedload(Outreach.round),
+            joinedload(Outreach.case_manager),
+        ),
+        watched=("status", "client", "answer", "case_manager", "goal_reached_on"),
     )
 )

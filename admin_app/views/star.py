@@ -24,7 +24,12 @@ from ..registers.base import RegisterView, badge, label
 from ..registers.shared import CASE_WORKERS, UserFilter, client_first_name, client_last_name
 
 #: The screen each kind's record opens on (a register joining the queue adds its own).
-RECORD_ENDPOINTS = {"assessment": "assessments", "action_plan": "action_plans", "case_step": "case_steps"}
+RECORD_ENDPOINTS = {
+    "assessment": "assessments",
+    "action_plan": "action_plans",
+    "case_step": "case_steps",
+    "youth_helped": "youth",
+}
 
 
 class CaseManagerFilter(UserFilter):

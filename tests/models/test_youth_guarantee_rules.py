@@ -246,3 +246,24 @@ def test_round_figures_against_counts_by_hand(ctx):
     assert (f["does_not_want"], f["not_on_terms"], f["became_client"]) == (1, 2, 0)
     assert {str(k.value): v for k, v in f["reasons"].items()} == {"studying": 1, "working": 1}
     assert f["median_days"] == 6  # first contacts after 4, 10, 2, 6 and 8 days
+
+
+def test_a_young_person_taken_on_waits_for_star_and_the_rest_of_the_round_does_not(ctx):
+    from models.star import StarItem, fields_of
+
+    import_round([young(21), young(22)], received=date.today() - timedelta(days=3))
+    helped, other = db.session.scalars(sa.select(Outreach).order_by(Outreach.first_name)).all()
+    other.status = OutreachStatus.DOES_NOT_WANT
+    other.attempts.append(attempt(date.today(), outcome="reached"))
+    helped.status, helped.answer = OutreachStatus.WANTS_HELP, "Soovin tööd leida."
+    helped.attempts.append(attempt(date.today(), outcome="reached"))
+    db.session.commit()
+    assert db.session.scalars(sa.select(StarItem).where(StarItem.kind == "youth_helped")).all() == []
+
+    client, _ = make_client(helped, None)
+    db.session.commit()
+    (item,) = db.session.scalars(sa.select(StarItem).where(StarItem.kind == "youth_helped")).all()
+    assert (item.record_id, item.client_id, item.waiting) == (helped.id, client.id, True)
+    shown = {key: text for key, _label, text in fields_of(item)}
+    assert shown["personal_code"] == helped.personal_code and shown["answer"] == "Soovin tööd leida."
+    assert shown["reached_on"] == date.today().strftime("%d.%m.%Y")
