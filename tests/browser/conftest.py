@@ -86,3 +86,11 @@ def page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where a flow test saves its screenshots: a scratch folder, so a test run leaves the checkout as
+    it was; ``JUHTUM_SCREENSHOTS=docs/screenshots`` retakes the README's pictures."""
+    chosen = os.environ.get("JUHTUM_SCREENSHOTS")
+    return Path(chosen) if chosen else tmp_path

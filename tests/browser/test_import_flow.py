@@ -2,7 +2,6 @@
 sees the error on its row, fixes the file, imports it again and confirms."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,11 +12,10 @@ from tests.admin_app.test_import import xlsx
 from tests.conftest import PASSWORD, count
 
 EMAIL = "juhataja@rapla.ee"
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "import-preview.png"
 
 
 @pytest.mark.browser
-def test_head_imports_providers_fixes_a_bad_code_and_confirms(app, page: Page, tmp_path):
+def test_head_imports_providers_fixes_a_bad_code_and_confirms(app, page: Page, tmp_path, shots):
     good = [codes.make_registry_code("19", n) for n in range(1, 4)]
     bad = good[2][:-1] + str((int(good[2][-1]) + 1) % 10)
     with app.app_context():
@@ -41,8 +39,7 @@ def test_head_imports_providers_fixes_a_bad_code_and_confirms(app, page: Page, t
     expect(page.locator(".import-summary")).to_have_text("2 uut, 0 muudetud, 0 muutmata, 1 viga")
     expect(page.locator("tr.import-error")).to_contain_text("Registrikood")
     expect(page.locator("#import-confirm")).to_have_count(0)
-    if SCREENSHOT.parent.is_dir():  # the README's picture of a preview
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(shots / "import-preview.png"), full_page=True)  # the README's picture
     assert count(app, Provider) == 0
 
     fixed = tmp_path / "pakkujad-parandatud.xlsx"

@@ -3,7 +3,6 @@ sees the outreach list; the screenshots for the README are taken at 1366x768."""
 
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,11 +13,9 @@ from tests.browser.test_letter_flow import _signed_in
 from tests.conftest import PASSWORD, count
 from tests.models.test_youth_guarantee_rules import code, xlsx, young
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
 
 @pytest.mark.browser
-def test_a_list_is_imported_through_its_preview(app, chromium, live_server, tmp_path, page: Page):
+def test_a_list_is_imported_through_its_preview(app, chromium, live_server, tmp_path, shots, page: Page):
     with app.app_context():
         create_user("noor@vaike-maarja.ee", PASSWORD, ["case_manager"], full_name="Kadri Kask")
     file = tmp_path / "STAR nimekiri.xlsx"
@@ -34,10 +31,10 @@ def test_a_list_is_imported_through_its_preview(app, chromium, live_server, tmp_
     expect(manager.locator("table.youth-preview")).to_be_visible()
     expect(manager.locator("table.youth-preview tr.table-danger")).to_have_count(2)
     assert count(app, Outreach) == 0
-    manager.screenshot(path=str(SHOTS / "18-youth-import-preview.png"))
+    manager.screenshot(path=str(shots / "18-youth-import-preview.png"))
     manager.locator("button.youth-confirm").click()
     manager.wait_for_url(re.compile(r"/admin/youth/(\?.*)?$"))
     expect(manager.locator("table.model-list")).to_contain_text("Noor3")
     assert count(app, Outreach) == 3
-    manager.screenshot(path=str(SHOTS / "19-youth-outreach-list.png"))
+    manager.screenshot(path=str(shots / "19-youth-outreach-list.png"))
     manager.context.close()
