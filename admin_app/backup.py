@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from models import db
+from models.base import is_search_table
 
 # Rows the migrations and start-up put in every database: they do not make it "hold data".
 REFERENCE_TABLES = {"alembic_version", "role", "qol_instrument", "qol_item"}
@@ -30,11 +31,11 @@ class BackupError(click.ClickException):
 
 
 def holds_data() -> bool:
-    """True when any table besides the reference data has a row."""
+    """True when any table besides the reference data, the logs and SQLite's search index has a row."""
     inspector = sa.inspect(db.engine)
     with db.engine.connect() as conn:
         for name in inspector.get_table_names():
-            if name in REFERENCE_TABLES or name in LOG_TABLES:
+            if name in REFERENCE_TABLES or name in LOG_TABLES or is_search_table(name):
                 continue
             table = sa.table(name)
             if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():

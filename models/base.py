@@ -39,13 +39,22 @@ def trigram_index(table: str, column: str) -> sa.Index:
     )
 
 
+#: SQLite's FTS5 trigram index of clients (migration c9f1e3a5b7d2). It and its shadow tables
+#: (``client_search_data`` and the like, which hold rows even when no client exists) have no model.
+SEARCH_TABLE = "client_search"
+
+
+def is_search_table(name: str) -> bool:
+    return name == SEARCH_TABLE or name.startswith(SEARCH_TABLE + "_")
+
+
 def schema_filter(dialect: str):
     """Alembic's ``include_object`` for comparing models with a database of ``dialect``: leaves
     out the indexes that exist on PostgreSQL only when the database is another one, and SQLite's
     FTS5 search table of clients with its shadow tables (kept by triggers, no model of its own)."""
 
     def include(obj, name, type_, reflected, compare_to) -> bool:
-        if type_ == "table" and reflected and str(name).startswith("client_search"):
+        if type_ == "table" and reflected and is_search_table(str(name)):
             return False
         return not (type_ == "index" and dialect != "postgresql" and obj.info.get("postgresql_only"))
 
