@@ -610,6 +610,7 @@ def _admin_get_urls(app, ids: dict[str, int]) -> list[str]:
             .replace("<key>", "statistics")
             .replace("<int:invoice_id>", str(ids.get("/admin/invoices/", 0)))
             .replace("<int:download_id>", "1")
+            .replace("<token>", "no-such-preview")
         )
         assert "<" not in url, f"{url}: add a value for its URL argument"
         base = url.split("/admin/", 1)[1].split("/", 1)[0]
