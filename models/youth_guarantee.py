@@ -3,6 +3,7 @@ round, the contact attempts made, and the rules on the order of an outreach's st
 
 The import of a round's file (mapping, preview, saving) is ``models.youth_import``."""
 
+import string
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -317,6 +318,16 @@ def mail_template() -> YouthMailTemplate:
     return template
 
 
+def _placeholders_only(text: str) -> bool:
+    """Whether ``text``'s braces are only ``{name}``, ``{round}`` or doubled ones: no attribute, index,
+    conversion or format (``{name.x}`` would fail when sending, and ``{name.__class__}`` says too much)."""
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return False
+    return all(f is None or (f in ("name", "round") and not spec and not conv) for _, f, spec, conv in parsed)
+
+
 def mail_template_errors(t: YouthMailTemplate) -> dict[str, str]:
     errors: dict[str, str] = {}
     for name in ("subject", "body"):
@@ -324,9 +335,7 @@ def mail_template_errors(t: YouthMailTemplate) -> dict[str, str]:
         if not text.strip():
             errors[name] = str(_l("This field is required."))
         else:
-            try:
-                text.format(name="", round="")
-            except (KeyError, IndexError, ValueError):
+            if not _placeholders_only(text):
                 errors[name] = str(_l("Only {name} and {round} may stand in braces."))
     return errors
 

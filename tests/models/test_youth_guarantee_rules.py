@@ -267,3 +267,11 @@ def test_a_young_person_taken_on_waits_for_star_and_the_rest_of_the_round_does_n
     shown = {key: text for key, _label, text in fields_of(item)}
     assert shown["personal_code"] == helped.personal_code and shown["answer"] == "Soovin tööd leida."
     assert shown["reached_on"] == date.today().strftime("%d.%m.%Y")
+
+
+@pytest.mark.parametrize("body", ["Tere {name.upper}", "{name.__class__}", "{round!r}", "{name:>40}", "{0}", "{"])
+def test_the_e_mail_template_refuses_braces_other_than_name_and_round(body):
+    from models.youth_guarantee import YouthMailTemplate, mail_template_errors
+
+    assert "body" in mail_template_errors(YouthMailTemplate(subject="Noortegarantii", body=body))
+    assert mail_template_errors(YouthMailTemplate(subject="{round}", body="Tere {name}! {{kaldsulud}}")) == {}
