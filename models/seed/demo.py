@@ -31,7 +31,7 @@ from ..procurements import Bid, Procurement, procurement_errors
 from ..providers import Municipality, Provider, ProviderStaff, municipality_errors, provider_errors
 from ..users import User
 from ..youth_guarantee import mail_template
-from . import demo_casework, demo_deliveries, demo_letters
+from . import demo_casework, demo_deliveries, demo_letters, demo_youth
 from . import demo_data as data
 
 SEED = 2026
@@ -67,6 +67,7 @@ def load(instance_path, new_user: Callable[..., User]) -> str:
         letters = demo_letters.load(today, clients, users)
         _holiday(today, users)
         mail_template()  # the youth guarantee's first-contact e-mail, there for the head to edit
+        demo_youth.load(today, [u for u in users.values() if u.has_any_role(["case_manager"])])
         pending = _write_logins(logins_path, logins)
         db.session.commit()
     except BaseException:

@@ -198,6 +198,8 @@ FIELD_OF: dict[str, str | None] = {
     "invoices": None,  # no edit form: an invoice changes by its actions only (tested below)
     "letters": "note",
     "users": "full_name",
+    "youth": "notes",
+    "youth_mail": "body",
 }
 
 
