@@ -70,7 +70,7 @@ def test_every_relation_least_access_filters_is_covered_here(app):
     found = set()
     for view in app.extensions["admin"][0]._views:
         form = getattr(view, "_edit_form_class", None)
-        if form is None:
+        if form is None or not (type(view).can_edit or type(view).can_create):  # no form to send (STAR queue)
             continue
         for relation in sa.inspect(view.model).relationships:
             if (
