@@ -302,6 +302,7 @@ class MailTemplateView(RegisterView):
     can_create = False
     can_delete = False
     column_list = ("subject", "body")
+    column_default_sort = ("id", True)
     form_columns = ("subject", "body")
     column_labels = {"subject": _l("Subject"), "body": _l("Text")}
     column_descriptions = {"body": _l("{name} is replaced by the young person's first name, {round} by the round.")}
