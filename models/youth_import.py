@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from . import codes
 from .base import db
 from .clients import Client
+from .text import text_error
 from .youth_guarantee import MAX_AGE, MIN_AGE, Half, Outreach, YouthLayout, YouthRound, mail_template
 
 #: juhtum's fields a list's column can go into, with the headings that name them (Estonian first).
@@ -227,6 +228,11 @@ def preview(
                 first_row[v["personal_code"]] = number
         except codes.CodeError as e:
             r.errors.append((code_heading, str(e)))
+        for name in ("first_name", "last_name", *_CONTACT_FIELDS):
+            message = _text_problem(name, v.get(name))
+            if message:
+                column = mapping.get(name) if mapping.get(name) is not None else mapping.get("name")
+                r.errors.append((headings[column] if column is not None else "", message))
         if not (v.get("first_name") and v.get("last_name")):
             column = mapping.get("name") if mapping.get("name") is not None else mapping.get("last_name")
             r.errors.append((headings[column] if column is not None else "", str(_l("The name is missing."))))
@@ -292,10 +298,10 @@ def save_round(
                 earlier_id=r.earlier_id,
                 client_id=r.client_id,
                 personal_code=r.values["personal_code"],
-                first_name=(r.values.get("first_name") or "")[:100],
-                last_name=(r.values.get("last_name") or "")[:100],
+                first_name=r.values.get("first_name"),
+                last_name=r.values.get("last_name"),
                 birth_date=r.values.get("birth_date"),
-                **{f: _fit(f, r.values.get(f)) for f in _CONTACT_FIELDS},
+                **{f: r.values.get(f) or None for f in _CONTACT_FIELDS},
             )
             for r in rows
             if not r.errors
@@ -320,6 +326,12 @@ _CONTACT_FIELDS = (
 )
 
 
-def _fit(name: str, value: str | None) -> str | None:
-    """A value cut to its column's length (a file's cell can be longer than the register keeps)."""
-    return value[: Outreach.__table__.c[name].type.length] if value else None
+def _text_problem(name: str, value: str | None) -> str | None:
+    """The form's text rule and the column's length, as the register's import checks them: a cell is
+    refused with a message, never cut or stored with a control character."""
+    if not value:
+        return None
+    length = Outreach.__table__.c[name].type.length
+    if length and len(value) > length:
+        return str(_l("At most %(n)s characters.", n=length))
+    return text_error(value)

@@ -275,3 +275,20 @@ def test_the_e_mail_template_refuses_braces_other_than_name_and_round(body):
 
     assert "body" in mail_template_errors(YouthMailTemplate(subject="Noortegarantii", body=body))
     assert mail_template_errors(YouthMailTemplate(subject="{round}", body="Tere {name}! {{kaldsulud}}")) == {}
+
+
+def test_a_cell_too_long_or_with_a_control_character_is_an_error_not_cut(ctx):
+    headings = [*HEADINGS, "Aadress"]
+    long_address = "Pikk tänav " * 40  # 440 characters; the register keeps 300
+    rows = [
+        [*young(31), long_address],
+        [*young(32)[:1], "Mari\x07", *young(32)[2:], "Tamme 1"],
+        [*young(33), "Tamme 2"],
+    ]
+    text = "\n".join(";".join("" if c is None else str(c) for c in row) for row in [headings, *rows])
+    read_headings, table = read_table(text.encode(), "list.csv")  # a control character cannot go into xlsx
+    previewed = preview(read_headings, table, guess_mapping(read_headings), QUERIED)
+    assert [r.kind for r in previewed] == [ERROR, ERROR, NEW]
+    assert previewed[0].errors == [("Aadress", "Kõige rohkem 300 märki.")]  # the office's language
+    ((heading, message),) = previewed[1].errors
+    assert heading == "Eesnimi" and "U+0007" in message
