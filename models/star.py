@@ -13,6 +13,7 @@ manager copies each record across. This module keeps a queue of them so that non
 The queue is written by a session listener in the same transaction as the record itself: a change
 that is rolled back leaves the queue as it was."""
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .audit import jsonable
-from .base import Choice, ChoiceType, choice_check, db, utcnow
+from .base import Choice, ChoiceType, RuleViolation, choice_check, db, utcnow
 from .clients import Client
 from .terms import add_working_days
 from .text import text_error
@@ -272,9 +273,19 @@ def star_reference_error(reference: str | None) -> str | None:
     return text_error(reference)
 
 
-def mark_entered(items, by: User | None, reference: str | None = None) -> int:
+def fields_stamp(item: StarItem, record=None) -> str:
+    """A short fingerprint of the fields the user is shown: what a form to mark the item carries
+    back, so that a record changed meanwhile is not recorded as entered as it is now."""
+    shown = "\x1f".join(f"{key}={text}" for key, _, text in fields_of(item, record))
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
+
+
+def mark_entered(items, by: User | None, reference: str | None = None, seen: dict | None = None) -> int:
     """Mark ``items`` entered in STAR by ``by`` now, keeping their fields as entered; an item whose
-    record is gone is dropped from the queue. Returns how many were marked."""
+    record is gone is dropped from the queue. Returns how many were marked.
+
+    ``seen`` ({item id: ``fields_stamp``} of what the user copied) refuses, with ``RuleViolation``, an
+    item whose record changed since: its fields as entered would not be the ones in STAR."""
     reference = (reference or "").strip() or None
     marked = 0
     for item in items:
@@ -283,6 +294,10 @@ def mark_entered(items, by: User | None, reference: str | None = None) -> int:
         if kind is None or record is None:
             db.session.delete(item)
             continue
+        if seen is not None and seen.get(item.id) != fields_stamp(item, record):
+            raise RuleViolation(
+                {"seen": str(_l("The record changed after you opened it: check its fields and mark it again."))}
+            )
         item.state = StarState.ENTERED
         item.entered_at = utcnow()
         item.entered_by = by

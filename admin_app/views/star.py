@@ -17,7 +17,17 @@ from sqlalchemy.orm import aliased
 
 from models import Client, StarItem, StarState, User, db, mark_entered
 from models.access import client_condition
-from models.star import KINDS, WAITING, changes, fields_of, load_records, star_reference_error, waiting_summary
+from models.base import RuleViolation
+from models.star import (
+    KINDS,
+    WAITING,
+    changes,
+    fields_of,
+    fields_stamp,
+    load_records,
+    star_reference_error,
+    waiting_summary,
+)
 
 from ..access_rules import shows_no_person
 from ..registers.base import RegisterView, badge, label
@@ -219,7 +229,12 @@ class StarView(RegisterView):
     def render(self, template, **kwargs):
         model = kwargs.get("model")
         if isinstance(model, StarItem):
-            kwargs.update(star_fields=fields_of(model), star_changes=changes(model), may_write=self.may_write())
+            kwargs.update(
+                star_fields=fields_of(model),
+                star_changes=changes(model),
+                star_stamp=fields_stamp(model),
+                may_write=self.may_write(),
+            )
         return super().render(template, **kwargs)
 
     @shows_no_person
@@ -235,7 +250,14 @@ class StarView(RegisterView):
             flash(gettext("Not saved: %(errors)s", errors=error), "error")
             return redirect(url_for(".details_view", id=item.id))
         if item.waiting:
-            mark_entered([item], db.session.get(User, current_user.id), reference)
+            try:
+                mark_entered(
+                    [item], db.session.get(User, current_user.id), reference, seen={item.id: request.form.get("seen")}
+                )
+            except RuleViolation as e:
+                db.session.rollback()
+                flash(" ".join(e.errors.values()), "error")
+                return redirect(url_for(".details_view", id=item.id))
             db.session.commit()
             flash(gettext("Marked as entered in STAR."), "success")
         return redirect(url_for(".index_view"))

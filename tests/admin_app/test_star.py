@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AccessEvent, AuditEvent, CaseStep, Client, StarItem, StarState, StepKind, User, db
-from tests.admin_app.helpers import TUPLE_CHOICES, filter_arg, make, page, saved, shown, signed_in, submit
+from tests.admin_app.helpers import TUPLE_CHOICES, filter_arg, form_values, make, page, saved, shown, signed_in, submit
 from tests.conftest import create_client, csrf_token
 
 pytestmark = TUPLE_CHOICES
@@ -119,10 +119,10 @@ def test_one_item_marked_with_stars_reference(app, client, two_managers):
     item = item_of(app, two_managers["steps"]["maie"])
     details = page(client, f"{STAR}details/?id={item.id}")
     assert "Avaldus maie" in details and two_managers["maie"].personal_code in details
-    token = csrf_token(client, f"{STAR}details/?id={item.id}")
-    bad = client.post(f"{STAR}{item.id}/entered/", data={"csrf_token": token, "star_reference": "a\x01b"})
+    form = form_values(details)  # the mark-entered form as the page gives it: token and what was seen
+    bad = client.post(f"{STAR}{item.id}/entered/", data={**form, "star_reference": "a\x01b"})
     assert bad.status_code == 302 and item_of(app, two_managers["steps"]["maie"]).state == StarState.NEW
-    good = client.post(f"{STAR}{item.id}/entered/", data={"csrf_token": token, "star_reference": "STAR-2026-17"})
+    good = client.post(f"{STAR}{item.id}/entered/", data={**form, "star_reference": "STAR-2026-17"})
     assert good.status_code == 302
     marked = item_of(app, two_managers["steps"]["maie"])
     assert marked.state == StarState.ENTERED and marked.star_reference == "STAR-2026-17"
@@ -207,3 +207,23 @@ def test_the_command_line_counts_per_case_manager(app, two_managers):
     lines = result.output.splitlines()
     assert any(line.startswith("Case Manager\t1 waiting") for line in lines), result.output
     assert lines[-1] == "total\t2 waiting\t0 late"
+
+
+def test_marking_refuses_a_record_changed_since_it_was_opened(app, client, two_managers):
+    """Mari opens the step to copy it into STAR; meanwhile the note is changed. Her "entered" would
+    record fields she never saw: it is refused, and the item waits with the new text."""
+    step = two_managers["steps"]["maie"]
+    item = item_of(app, step)
+    opened = form_values(page(client, f"{STAR}details/?id={item.id}"))
+    saved(submit(client, f"/admin/case-steps/edit/?id={step}", {"note": "Avaldus, täiendatud"}))
+    refused = client.post(f"{STAR}{item.id}/entered/", data=opened, follow_redirects=True)
+    assert shown(app, "The record changed after you opened it: check its fields and mark it again.") in (
+        refused.get_data(as_text=True)
+    )
+    assert item_of(app, step).state == StarState.NEW
+    missing = {k: v for k, v in opened.items() if k != "seen"}
+    assert client.post(f"{STAR}{item.id}/entered/", data=missing).status_code == 302
+    assert item_of(app, step).state == StarState.NEW, "a form without what was seen never marks"
+    again = form_values(page(client, f"{STAR}details/?id={item.id}"))
+    assert client.post(f"{STAR}{item.id}/entered/", data=again).status_code == 302
+    assert item_of(app, step).state == StarState.ENTERED
