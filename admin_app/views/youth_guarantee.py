@@ -186,12 +186,6 @@ class OutreachView(RowRules, RegisterView):
 
     # --- the whole filtered list, or the chosen rows ---
 
-    def _filtered_ids(self) -> list[int]:
-        """The keys of every record the list shows with the query string's filters and search."""
-        args = self._get_list_extra_args()
-        _, query = self.get_list(0, None, None, args.search, args.filters, execute=False)
-        return [r.id for r in query.with_entities(Outreach.id)]
-
     def _chosen(self) -> list[Outreach]:
         """The records an assign or e-mail page acts on: ``ids`` (comma-separated), else the filtered list."""
         text = request.values.get("ids", "")
@@ -201,7 +195,7 @@ class OutreachView(RowRules, RegisterView):
                 return []
             ids = self._listed(keys)
         else:
-            ids = self._filtered_ids()
+            ids = self.matching_keys()  # every page of the filtered list (AllMatchingMixin)
         return list(db.session.scalars(sa.select(Outreach).where(Outreach.id.in_(ids)).order_by(Outreach.id)))
 
     @shows_no_person

@@ -175,3 +175,12 @@ def test_round_report_on_screen_and_as_workbook(app, client):
     assert re.findall(r">\s*(\d+)\s*<", row.group(1))[:2] == ["3", "0"]  # list size 3, none contacted
     workbook = client.get(f"/admin/reports/youth-guarantee/xlsx/?start={start}&end={end}")
     assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+
+
+def test_assigning_the_whole_filtered_list_reaches_past_its_first_page(app, client, manager):
+    imported(app, client, [young(n) for n in range(1, 56)])  # 55 records; a list page shows 50
+    with app.app_context():
+        me = db.session.scalar(sa.select(User.id).where(User.email == "case-manager@test.ee"))
+    assert f"{55}" in page(client, URL + "assign/")  # the page says how many it will assign
+    client.post(URL + "assign/", data={"case_manager": str(me), "csrf_token": csrf_token(client, URL)})
+    assert count(app, Outreach, Outreach.case_manager_id == me) == 55
