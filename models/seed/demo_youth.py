@@ -13,7 +13,7 @@ PEOPLE = (
     ("Liisa", "Mänd", "F", 2003),
     ("Rasmus", "Org", "M", 2001),
     ("Grete", "Kuusk", "F", 2007),
-    ("Martin", "Saar", "M", 1999),
+    ("Martin", "Saar", "M", 2001),
     ("Helena", "Tamm", "F", 2004),
     ("Oskar", "Rebane", "M", 2002),
     ("Anete", "Põder", "F", 2006),
@@ -42,7 +42,7 @@ def load(today: date, managers: list[User]) -> int:
             birth_date=date(year, 3 + n, 10 + n),
             email=f"noor{n + 1}@example.ee",
             education="põhiharidus" if n % 2 else "keskharidus (katkestatud)",
-            case_manager=managers[n % len(managers)] if n < 6 else None,
+            case_manager=managers[n % len(managers)] if managers and n < 6 else None,
         )
         if n in (0, 1, 2):
             o.attempts.append(

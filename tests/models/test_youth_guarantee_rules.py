@@ -292,3 +292,14 @@ def test_a_cell_too_long_or_with_a_control_character_is_an_error_not_cut(ctx):
     assert previewed[0].errors == [("Aadress", "Kõige rohkem 300 märki.")]  # the office's language
     ((heading, message),) = previewed[1].errors
     assert heading == "Eesnimi" and "U+0007" in message
+
+
+def test_the_demo_round_holds_only_people_its_list_could_hold(ctx):
+    from models.seed import demo_youth
+    from models.youth_guarantee import MAX_AGE, MIN_AGE
+
+    demo_youth.load(date.today(), [])
+    db.session.flush()
+    for o in db.session.scalars(sa.select(Outreach)):
+        assert MIN_AGE <= codes.age_on(o.birth_date, o.round.queried_on) <= MAX_AGE, str(o)
+        assert codes.personal_code(o.personal_code) == o.personal_code
