@@ -1,6 +1,11 @@
 """Long work off the request: an export too large to stream becomes a job that writes the file in the
 background, reports its progress every chunk of rows and leaves the file under "My downloads".
 
+Work of other kinds (a big import, an invoice's confirmation, mail to thousands) runs the same way: a
+module registers a handler for its ``kind`` with ``@job("kind")`` and starts it with ``start_job``; the
+handler runs in a request context of the user who asked (their rights, language and name in the audit)
+and says what came of it in a ``JobOutcome``.
+
 With ``REDIS_URL`` set, jobs go to RQ and run on workers (``make worker``), so several app servers share
 them; without it, one worker thread in the app's own process runs them in turn."""
 
@@ -9,6 +14,8 @@ import os
 import queue
 import tempfile
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, request
@@ -29,6 +36,60 @@ _lock = threading.Lock()
 _worker_pid: int | None = None
 
 
+@dataclass
+class JobOutcome:
+    """What a job did: how many of its rows, a sentence for its page, where its result is, and whether
+    it wrote a file (at the path it was given) to keep for download."""
+
+    done: int
+    message: str | None = None
+    result_url: str | None = None
+    has_file: bool = False
+
+
+#: The handlers of job kinds other than ``export``: ``handler(download, path, report) -> JobOutcome``,
+#: where ``report(done)`` moves the progress bar and ``path`` is a scratch file the job may write.
+JOBS: dict[str, Callable] = {}
+
+
+def job(kind: str):
+    """Register the decorated function as the handler of background jobs of ``kind``."""
+
+    def register(handler):
+        JOBS[kind] = handler
+        return handler
+
+    return register
+
+
+def start_job(
+    kind: str,
+    *,
+    title: str,
+    params: dict,
+    rows_total: int,
+    file_name: str = "",
+    mimetype: str = "",
+) -> Download:
+    """Queue a job of ``kind`` for the signed-in user; its page (``downloads.progress``) shows how it goes."""
+    if kind not in JOBS:
+        raise LookupError(kind)
+    download = Download(
+        kind=kind,
+        params=params,
+        owner_id=current_user.id,
+        endpoint=request.endpoint or "",
+        export_type="",
+        language=str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
+        title=str(title)[:200],
+        file_name=file_name[:200],
+        mimetype=mimetype,
+        rows_total=rows_total,
+        expires_at=keep_until(current_app.config["DOWNLOAD_KEEP_HOURS"]),
+    )
+    return _queue(download)
+
+
 def start_export(view, export_type: str, rows_total: int) -> Download:
     """Record a download of ``view``'s list as the request asks for it, and queue the job."""
     download = Download(
@@ -43,6 +104,10 @@ def start_export(view, export_type: str, rows_total: int) -> Download:
         rows_total=rows_total,
         expires_at=keep_until(current_app.config["DOWNLOAD_KEEP_HOURS"]),
     )
+    return _queue(download)
+
+
+def _queue(download: Download) -> Download:
     db.session.add(download)
     db.session.commit()
     try:
@@ -151,16 +216,22 @@ def run_download(download_id: int) -> None:
     download.status = DownloadStatus.RUNNING.value
     download.started_at = utcnow()
     db.session.commit()
-    fd, path = tempfile.mkstemp(prefix="juhtum-download-", suffix=f".{download.export_type}")
+    fd, path = tempfile.mkstemp(prefix="juhtum-download-", suffix=f".{download.export_type or 'job'}")
     os.close(fd)
     try:
-        done = _write(download, path, _progress(download_id), CHUNK_ROWS)
-        # Kept in chunks, one in memory at a time: a million rows' workbook (~50 MB) is never
-        # held whole by the job (nor by the web process that sends it).
-        with open(path, "rb") as handle:
-            size = store_file(download_id, handle, current_app.config["DOWNLOAD_CHUNK_BYTES"])
+        if download.kind == "export":
+            outcome = JobOutcome(_write(download, path, _progress(download_id), CHUNK_ROWS), has_file=True)
+        else:
+            outcome = _run_handler(download, path, _progress(download_id))
+        size = None
+        if outcome.has_file:
+            # Kept in chunks, one in memory at a time: a million rows' workbook (~50 MB) is never
+            # held whole by the job (nor by the web process that sends it).
+            with open(path, "rb") as handle:
+                size = store_file(download_id, handle, current_app.config["DOWNLOAD_CHUNK_BYTES"])
         download = db.session.get(Download, download_id)
-        download.size, download.rows_done = size, done
+        download.size, download.rows_done = size, outcome.done
+        download.message, download.result_url = outcome.message, outcome.result_url
         download.status, download.finished_at = DownloadStatus.DONE.value, utcnow()
         db.session.commit()
     except Exception as exc:
@@ -175,6 +246,18 @@ def run_download(download_id: int) -> None:
     finally:
         LIVE.pop(download_id, None)
         os.unlink(path)
+
+
+def _run_handler(download: Download, path: str, report) -> JobOutcome:
+    """Run a registered job as the user who asked for it, in their language."""
+    handler = JOBS.get(download.kind)
+    if handler is None:
+        raise LookupError(gettext("This installation cannot run jobs of the kind %(kind)s.", kind=download.kind))
+    owner = download.owner
+    with current_app.test_request_context("/admin/"), force_locale(download.language):
+        if not login_user(owner):
+            raise PermissionError(gettext("%(who)s may no longer sign in.", who=owner))
+        return handler(download, path, report)
 
 
 def _write(download: Download, path: str, report, every: int) -> int:

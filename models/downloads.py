@@ -1,4 +1,6 @@
-"""Files made in the background for one user ("My downloads"): an export too large to stream at once.
+"""Work done in the background for one user ("My downloads"): an export too large to stream at once,
+or any other job too long for a request (a big import, an invoice's confirmation, mail to thousands).
+Its ``kind`` names the job; an export's is ``export``.
 
 The file is kept in the database (a large binary) so that every app server can hand it out; it is
 purged a day after it was asked for."""
@@ -26,6 +28,13 @@ class Download(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     owner: Mapped[User] = relationship()
+    #: The job: ``export`` (a list's file) or a kind a module registered (``admin_app.background.job``).
+    kind: Mapped[str] = mapped_column(sa.String(40), default="export", server_default="export")
+    #: What the job works on (ids, choices), as JSON; an export's is its query string.
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: What the job ended with, shown on its page: a sentence, and where to see the result.
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    result_url: Mapped[str | None] = mapped_column(sa.String(500))
     #: What to make: the register's endpoint, the file type and the list's query string.
     endpoint: Mapped[str] = mapped_column(sa.String(80))
     export_type: Mapped[str] = mapped_column(sa.String(10))

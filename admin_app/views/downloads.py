@@ -50,8 +50,15 @@ def state(download: Download) -> dict:
         "percent": download.percent,
         "seconds_left": download.seconds_left(),
         "error": download.error,
-        "file_url": url_for("downloads.file", download_id=download.id) if done else None,
+        "message": download.message,
+        "result_url": download.result_url if done else None,
+        "file_url": url_for("downloads.file", download_id=download.id) if done and _has_file(download) else None,
     }
+
+
+def _has_file(download: Download) -> bool:
+    """An export always has a file; another job only when it wrote one (its size is kept)."""
+    return download.kind == "export" or download.size is not None
 
 
 class DownloadsView(SecuredMixin, BaseView):
@@ -83,7 +90,7 @@ class DownloadsView(SecuredMixin, BaseView):
     @expose("/<int:download_id>/file")
     def file(self, download_id: int):
         download = own(download_id)
-        if download.status != DownloadStatus.DONE:
+        if download.status != DownloadStatus.DONE or not _has_file(download):
             abort(404)
         headers = {"Content-Disposition": f'attachment; filename="{download.file_name}"'}
         if download.size is not None:
