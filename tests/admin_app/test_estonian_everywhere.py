@@ -156,3 +156,11 @@ def test_a_duplicate_says_what_is_duplicated(app, login_as, url, kind, field, me
     assert message in text
     assert "On juba olemas" not in text and "Already exists" not in text
     assert "Failed to create record" not in text
+
+
+def test_the_page_size_button_counts_records_in_our_words(app, login_as, records):
+    """Flask-Admin's own Estonian calls a list's rows "esemed" (things); ours, read after it, says "kirjet"."""
+    page = login_as("admin").get("/admin/clients/").get_data(as_text=True)
+    button = re.sub(r"\s+", " ", visible(page))
+    assert "20 kirjet" in button
+    assert "esemed" not in page
