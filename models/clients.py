@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import codes
 from .archive import Archivable
-from .base import Choice, ChoiceType, Versioned, choice_check, db, trigram_index
+from .base import Choice, ChoiceType, RuleViolation, Versioned, choice_check, db, trigram_index, utcnow
 from .providers import Municipality, Provider, _taken
 from .text import LIKE_ESCAPE, contains_pattern
-from .users import User
+from .users import Role, User
 
 
 class TargetGroup(Choice):
@@ -282,3 +282,34 @@ def found_by(text: str, columns=NAME_OR_CODE) -> list:
             likes = (getattr(Client, c).ilike(contains_pattern(word), escape=LIKE_ESCAPE) for c in columns)
             conditions.append(sa.or_(*likes))
     return conditions
+
+
+def assignable_case_managers():
+    """The active users who may be a client's case manager (the client form offers the same)."""
+    return (
+        sa.select(User)
+        .join(User.roles)
+        .where(Role.name == "case_manager", User.active)
+        .order_by(User.full_name, User.email)
+    )
+
+
+def assign_case_manager(keys: list[int], manager_id: int | None) -> int:
+    """Give the clients ``keys`` the case manager ``manager_id`` (``None``: nobody) in one UPDATE,
+    audited as one entry naming the rows (models/audit.py); each client's version moves on, so an
+    edit form opened before is refused rather than saved over it. How many changed. The caller
+    chooses ``keys`` (a list's rows, least access included) and commits."""
+    if manager_id is not None:
+        allowed = assignable_case_managers().where(User.id == manager_id)
+        if db.session.scalar(allowed) is None:
+            raise RuleViolation({"case_manager_id": str(_l("Choose a case manager from the list."))})
+    if not keys:
+        return 0
+    statement = (
+        sa.update(Client)
+        # The keys as literal parameters: the audit entry names the rows.
+        .where(Client.id.in_(sorted(keys)), Client.case_manager_id.is_distinct_from(manager_id))
+        .values(case_manager_id=manager_id, version=Client.version + 1, saved_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(statement).rowcount

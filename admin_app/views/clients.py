@@ -1,18 +1,19 @@
 """Kliendid: the client register with the client's network."""
 
-from flask import url_for
+from flask import flash, redirect, url_for
+from flask_admin.actions import action
 from flask_admin.form import rules as form_rules
 from flask_admin.model.form import InlineFormAdmin
 from flask_admin.model.template import EndpointLinkRowAction
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import validators
 
-from models import Client, ClientStatus, NetworkMember, NetworkRole, Provider, Role, TargetGroup, User, client_errors
-from models.base import db
-from models.clients import LIST_SEARCHED, found_by
+from models import Client, ClientStatus, NetworkMember, NetworkRole, Provider, TargetGroup, client_errors
+from models.base import RuleViolation, db
+from models.clients import LIST_SEARCHED, assign_case_manager, assignable_case_managers, found_by
 
 from ..i18n import format_date
 from ..registers.archive import ArchiveMixin
@@ -61,9 +62,7 @@ def _sex(view, context, model, name):
 
 
 def _case_managers():
-    return db.session.scalars(
-        select(User).join(User.roles).where(Role.name == "case_manager", User.active).order_by(User.full_name)
-    )
+    return db.session.scalars(assignable_case_managers())
 
 
 def _base_providers():
@@ -293,6 +292,33 @@ class ClientView(ImportMixin, ArchiveMixin, RegisterView):
     }
     form_overrides = {"exit_date": DateField, "consent_date": DateField}
     inline_models = (NetworkInline(NetworkMember),)
+
+    # --- Assigning a case manager: to the ticked rows or to all matching ----------------------------
+
+    all_matching_actions = (*ArchiveMixin.all_matching_actions, "assign")
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "assign":
+            return self.may_write()
+        return super().is_action_allowed(name)
+
+    @action("assign", _l("Assign a case manager"))
+    def action_assign(self, ids):
+        return redirect(self.chosen_rows_url("assign", ids))
+
+    def all_matching_choice(self, name: str):
+        if name != "assign":
+            return super().all_matching_choice(name)
+        options = [("", gettext("Nobody (unassigned)"))] + [(str(u.id), str(u)) for u in _case_managers()]
+        return _l("Case manager"), options
+
+    def assign_all(self, keys: list[int], choice: str) -> None:
+        manager_id = int(choice) if choice.isdigit() else None
+        if choice and manager_id is None:
+            raise RuleViolation({"case_manager_id": gettext("Choose a case manager from the list.")})
+        done = assign_case_manager(keys, manager_id)
+        db.session.commit()
+        flash(ngettext("%(num)s client assigned.", "%(num)s clients assigned.", done), "success")
 
 
 def register(admin) -> None:

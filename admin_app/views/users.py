@@ -80,6 +80,9 @@ class UserView(RegisterView):
             form.email.errors = [str(_l("A user with this e-mail already exists."))]
             raise RuleViolation({"email": form.email.errors[0]})
 
+    #: "All N matching" (admin_app/registers/all_matching.py): everyone the search and filters find.
+    all_matching_actions = ("sign_out_everywhere",)
+
     @action(
         "sign_out_everywhere",
         _l("Sign out everywhere"),

@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 
 from models import db
 
@@ -61,6 +61,12 @@ def shown(app, message: str, **params) -> str:
     """A message as the screens show it: in the default language (Estonian unless configured)."""
     with app.test_request_context(), force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
         return gettext(message, **params)
+
+
+def shown_count(app, singular: str, plural: str, num: int) -> str:
+    """A counted message (``ngettext``) as the screens show it, in the default language."""
+    with app.test_request_context(), force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+        return ngettext(singular, plural, num)
 
 
 # --- Forms -----------------------------------------------------------------------------------

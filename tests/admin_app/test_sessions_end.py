@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Role, User, db
-from tests.admin_app.helpers import ajax_update, alerts, page, saved, signed_in, submit
+from tests.admin_app.helpers import ajax_update, alerts, page, saved, shown_count, signed_in, submit
 from tests.conftest import PASSWORD, csrf_token, fetch, post_form, sign_in
 
 EMAIL = "mari@test.ee"
@@ -179,3 +179,19 @@ def test_a_password_hash_renewed_at_sign_in_keeps_the_session(app, mari):
     assert sign_in(browser, mari.email).status_code == 302
     assert fetch(app, User, User.id == mari.id).password.startswith("$argon2")
     assert _opens_clients(browser)
+
+
+def test_the_administrator_signs_out_every_user_the_filtered_list_shows(app, mari, admin):
+    """ "All N matching": signing out everyone the search finds (a lost laptop of a team, say), across pages."""
+    browser, copy = _signed_in_with_copy(app, mari)
+    colleague = signed_in(app, app.test_client(), "case_manager", "kolleeg@test.ee")
+    url = f"{USERS}action/all/?action=sign_out_everywhere&search={mari.email}"
+    assert shown_count(
+        app,
+        "%(num)s row matches the current search and filters.",
+        "%(num)s rows match the current search and filters.",
+        1,
+    ) in page(admin, url)
+    admin.post(url, data={"csrf_token": csrf_token(admin, url), "confirmed": "1"})
+    assert not _opens_clients(browser) and not _opens_clients(copy)
+    assert _opens_clients(colleague) and _opens_clients(admin)
