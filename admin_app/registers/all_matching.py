@@ -81,15 +81,16 @@ class AllMatchingMixin:
             flash(gettext("The number of matching rows has changed: check it and confirm again."), "error")
             return self.render("admin/all_matching_confirm.html", **page)
         try:
+            # A set-based form, or the action itself, may answer with a page of its own (a comparison).
             if choice is not None:
-                getattr(self, f"{name}_all")(keys, request.form.get("choice", ""))
+                answer = getattr(self, f"{name}_all")(keys, request.form.get("choice", ""))
             elif (set_based := getattr(self, f"{name}_all", None)) is not None:
-                set_based(keys)
+                answer = set_based(keys)
             else:
-                self._actions_data[name][0]([str(k) for k in keys])
+                answer = self._actions_data[name][0]([str(k) for k in keys])
         except RuleViolation as refused:
             db.session.rollback()
             for message in refused.errors.values():
                 flash(message, "error")
             return self.render("admin/all_matching_confirm.html", **page)
-        return redirect(back.rstrip("?"))
+        return answer if answer is not None else redirect(back.rstrip("?"))

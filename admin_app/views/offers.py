@@ -130,6 +130,22 @@ class OfferView(RegisterView):
     def action_compare(self, ids):
         return redirect(url_for(".compare_view", ids=",".join(ids)))
 
+    #: "All N matching": compare every offer the search and filters find (e.g. all for one support).
+    all_matching_actions = ("compare",)
+    #: More columns than this do not fit side by side on the office's 1366 px screen.
+    COMPARE_MAX = 10
+
+    def compare_all(self, keys: list[int]):
+        if len(keys) > self.COMPARE_MAX:
+            flash(
+                gettext(
+                    "Narrow the list to at most %(max)s offers to compare them side by side.", max=self.COMPARE_MAX
+                ),
+                "warning",
+            )
+            return None
+        return redirect(url_for(".compare_view", ids=",".join(str(k) for k in keys)))
+
     @shows_no_person
     @expose("/compare/")
     def compare_view(self):

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 
@@ -10,6 +11,7 @@ from tests.admin_app.helpers import (
     NBSP,
     TUPLE_CHOICES,
     ajax_update,
+    alerts,
     delete,
     filter_arg,
     in_order,
@@ -194,6 +196,37 @@ def test_compare_action_shows_offers_side_by_side_cheapest_first(app, manager, s
     html = page(manager, response.headers["Location"])
     assert in_order(html, "Odav OÜ", "Keskmine OÜ", "Kallis OÜ")
     assert in_order(html, f"19,90{NBSP}€", f"30,00{NBSP}€", f"45,00{NBSP}€")
+
+
+def test_compare_all_matching_offers_of_one_support(app, manager, supply):
+    """Filter the list to one support, then compare all its offers at once (not only one page's ticks)."""
+    other = make(app, create_component, code="L-2", name="Logopeed")
+    ours = []
+    for name, price in {"Kallis OÜ": "45.00", "Odav OÜ": "19.90", "Keskmine OÜ": "30.00"}.items():
+        provider = make(app, create_provider, kinds=("supplementary",), name=name)
+        ours.append(make(app, create_offer, provider=provider, component=supply["component"], price=Decimal(price)).id)
+    make(app, create_offer, provider=supply["provider"], component=other, price=Decimal("5.00"))
+
+    url = URL + "action/all/?action=compare&search=Füsioteraapia"
+    assert "all-matching-count" in page(manager, url)
+    response = manager.post(url, data={"csrf_token": csrf_token(manager, url), "confirmed": "3"})
+    assert response.status_code == 302
+    ids = unquote(response.headers["Location"].split("ids=")[1]).split(",")
+    assert sorted(int(i) for i in ids) == sorted(ours), "exactly the matching offers"
+    html = page(manager, response.headers["Location"])
+    assert in_order(html, "Odav OÜ", "Keskmine OÜ", "Kallis OÜ") and "Logopeed" not in html
+
+
+def test_compare_all_matching_refuses_more_offers_than_fit_side_by_side(app, manager, supply):
+    for n in range(11):
+        make(app, create_offer, provider=supply["provider"], component=supply["component"], price=Decimal(10 + n))
+    url = URL + "action/all/?action=compare"
+    response = manager.post(
+        url, data={"csrf_token": csrf_token(manager, url), "confirmed": "11"}, follow_redirects=True
+    )
+    assert shown(app, "Narrow the list to at most %(max)s offers to compare them side by side.", max=10) in alerts(
+        response.get_data(as_text=True)
+    )
 
 
 def test_delete_offer(app, manager, supply):
