@@ -146,6 +146,11 @@ class Adapter:
         """Called after the cells are put on ``record`` and before the rules: {field: message}."""
         return {}
 
+    def key_of(self, read: dict):
+        """The row's natural key as written, from the cells read (None: not given). A register whose
+        key is several columns (an offer: provider, support, day asked) joins them here."""
+        return read.get(self.key)
+
     def normal_key(self, value: str) -> str:
         """The natural key as stored (e.g. a code compacted); raises ``values.CellError``."""
         return value
@@ -240,8 +245,8 @@ def _batch(adapter, batch, columns, from_csv, seen, result, save, plan) -> None:
     parsed = []
     for number, cells in batch:
         read, errors = _read(columns, cells, from_csv)
-        key = read.get(key_name)
-        if key is None:
+        key = adapter.key_of(read)
+        if key is None and key_name not in errors:
             errors[key_name] = str(_l("Fill in this field; white space alone is not enough."))
         elif key_name not in errors:
             try:
@@ -264,7 +269,7 @@ def _batch(adapter, batch, columns, from_csv, seen, result, save, plan) -> None:
         for number, cells, read, errors, key in parsed:
             record = found.get(key) if not errors else None
             outcome = _check(adapter, number, read, errors, key, record)
-            outcome.key = outcome.key or read.get(key_name)  # a key refused is shown as written
+            outcome.key = outcome.key or shown(read.get(key_name))  # a key refused is shown as written
             if outcome.status in ("new", "update") and save:
                 touched.append(outcome.record)
             elif outcome.record is not None and outcome.record in adapter.session:
