@@ -151,6 +151,10 @@ class Adapter:
         key is several columns (an offer: provider, support, day asked) joins them here."""
         return read.get(self.key)
 
+    def version_of(self, record):
+        """What the save must still find of a record the preview read (its version)."""
+        return getattr(record, "version", None)
+
     def normal_key(self, value: str) -> str:
         """The natural key as stored (e.g. a code compacted); raises ``values.CellError``."""
         return value
@@ -289,7 +293,7 @@ def _check(adapter, number, read, errors, key, record) -> RowOutcome:
     outcome = RowOutcome(number=number, status="error", key=key)
     existed = record is not None
     if existed:
-        outcome.record_id, outcome.version = record.id, getattr(record, "version", None)
+        outcome.record_id, outcome.version = record.id, adapter.version_of(record)
     if errors:
         outcome.errors = errors
         outcome.record = None
