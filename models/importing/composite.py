@@ -16,7 +16,10 @@ def _text(value) -> str:
         return ""
     if hasattr(value, "strftime"):
         return f"{value:%d.%m.%Y}"
-    return str(getattr(value, "registry_code", None) or getattr(value, "code", None) or value)
+    for name in ("registry_code", "personal_code", "code"):
+        if getattr(value, name, None):
+            return str(getattr(value, name))
+    return str(value)
 
 
 def _stored(value):
