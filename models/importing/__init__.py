@@ -7,7 +7,7 @@ from .reading import FileError, read_table
 from .registers import ADAPTERS
 
 # Each of these adds its register to ADAPTERS (one module per register).
-from . import letters, network, offers, staff, substitutions, users  # noqa: E402,F401  isort: skip
+from . import deliveries, letters, network, offers, staff, substitutions, users  # noqa: E402,F401  isort: skip
 
 
 def adapter_for(register: str, session, *, scope_user_id: int | None = None) -> Adapter:
