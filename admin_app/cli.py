@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from models import Client, Role, RoleName, User, db
+from models.importing import ADAPTERS
 from models.star import waiting_summary
 
 from .auth import create_user, ensure_roles, new_user
@@ -187,7 +188,7 @@ def star_queue_command():
 
 
 @click.command("import")
-@click.argument("register", type=click.Choice(["clients", "providers", "components", "procurements"]))
+@click.argument("register", type=click.Choice(list(ADAPTERS)))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check every row and print the summary; save nothing.")
 @with_appcontext

@@ -15,6 +15,7 @@ from models.delivery_sheet import COLUMNS, SheetError, load_deliveries
 from ..access_rules import shows_no_person
 from ..i18n import format_quantity
 from ..registers.base import RegisterView, badge
+from ..registers.importing import ImportMixin
 
 WRITERS = ("head", "case_manager", "accountant")
 
@@ -50,11 +51,12 @@ def _components():
     return db.session.scalars(select(ServiceComponent).where(ServiceComponent.active).order_by(ServiceComponent.code))
 
 
-class DeliveryView(RegisterView):
+class DeliveryView(ImportMixin, RegisterView):
     """Service deliveries: what was delivered to whom, priced from the price list or an accepted offer.
 
     Shows the client by name and personal ID code only: the accountant works here and sees no health data."""
 
+    import_register = "deliveries"
     read_roles = WRITERS
     write_roles = WRITERS
     rules = delivery_errors

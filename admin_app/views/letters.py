@@ -20,6 +20,7 @@ from models.text import LIKE_ESCAPE, contains_pattern
 from ..i18n import format_date
 from ..registers.archive import ArchiveMixin
 from ..registers.base import RegisterView, signed_in_roles
+from ..registers.importing import ImportMixin
 from .letter_files import LetterFiles
 from .letter_format import (
     answer_file_cell,
@@ -102,9 +103,10 @@ def answerers():
     )
 
 
-class LetterView(ArchiveMixin, LetterFiles, RegisterView):
+class LetterView(ImportMixin, ArchiveMixin, LetterFiles, RegisterView):
     """Kirjad: registered, assigned and answered within the legal deadlines."""
 
+    import_register = "letters"
     read_roles = LETTER_ROLES
     write_roles = LETTER_ROLES
     list_template = "admin/letters_list.html"

@@ -17,6 +17,7 @@ from models.base import db
 
 from ..access_rules import shows_no_person
 from ..registers.base import MANAGERS, RegisterView, badge
+from ..registers.importing import ImportMixin
 
 STATUS_COLOURS = {
     OfferStatus.ASKED: "secondary",
@@ -51,9 +52,10 @@ def _supplementary_providers():
     return db.session.scalars(select(Provider).where(Provider.is_supplementary).order_by(Provider.name))
 
 
-class OfferView(RegisterView):
+class OfferView(ImportMixin, RegisterView):
     """Offers asked from supplementary-support providers."""
 
+    import_register = "offers"
     read_roles = ("head", "case_manager", "accountant")
     write_roles = MANAGERS
     rules = offer_errors

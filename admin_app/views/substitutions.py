@@ -13,6 +13,7 @@ from models.base import db
 
 from ..registers.access import limited_user_id
 from ..registers.base import RegisterView, badge
+from ..registers.importing import ImportMixin
 
 
 def _case_managers():
@@ -30,9 +31,10 @@ def _current(view, context, model, name):
     return Markup("")
 
 
-class SubstitutionView(RegisterView):
+class SubstitutionView(ImportMixin, RegisterView):
     """Substitutions: the head writes; case managers read those they stand in or are stood in for."""
 
+    import_register = "substitutions"
     read_roles = ("head", "case_manager")
     write_roles = ("head",)
     rules = substitution_errors

@@ -16,6 +16,7 @@ from models.providers import _taken
 from models.users import end_sessions
 
 from ..registers.base import RegisterView
+from ..registers.importing import ImportMixin
 
 
 class RoleFilter(FilterEqual):
@@ -29,9 +30,10 @@ def _roles(view, context, model, name):
     return ", ".join(str(r) for r in model.roles)
 
 
-class UserView(RegisterView):
-    """Users: only the administrator sees and changes them; passwords are never shown."""
+class UserView(ImportMixin, RegisterView):
+    """Users: only the administrator sees and changes them; passwords are never shown (nor imported)."""
 
+    import_register = "users"
     read_roles = ()
     write_roles = ()
 

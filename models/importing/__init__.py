@@ -6,6 +6,9 @@ from .engine import Adapter, Field, Result, RowOutcome, run
 from .reading import FileError, read_table
 from .registers import ADAPTERS
 
+# Each of these adds its register to ADAPTERS (one module per register).
+from . import deliveries, letters, network, offers, staff, substitutions, users  # noqa: E402,F401  isort: skip
+
 
 def adapter_for(register: str, session, *, scope_user_id: int | None = None) -> Adapter:
     """The import of ``register`` (a key of ``ADAPTERS``) on ``session``."""

@@ -146,6 +146,15 @@ class Adapter:
         """Called after the cells are put on ``record`` and before the rules: {field: message}."""
         return {}
 
+    def key_of(self, read: dict):
+        """The row's natural key as written, from the cells read (None: not given). A register whose
+        key is several columns (an offer: provider, support, day asked) joins them here."""
+        return read.get(self.key)
+
+    def version_of(self, record):
+        """What the save must still find of a record the preview read (its version)."""
+        return getattr(record, "version", None)
+
     def normal_key(self, value: str) -> str:
         """The natural key as stored (e.g. a code compacted); raises ``values.CellError``."""
         return value
@@ -240,8 +249,8 @@ def _batch(adapter, batch, columns, from_csv, seen, result, save, plan) -> None:
     parsed = []
     for number, cells in batch:
         read, errors = _read(columns, cells, from_csv)
-        key = read.get(key_name)
-        if key is None:
+        key = adapter.key_of(read)
+        if key is None and key_name not in errors:
             errors[key_name] = str(_l("Fill in this field; white space alone is not enough."))
         elif key_name not in errors:
             try:
@@ -264,7 +273,7 @@ def _batch(adapter, batch, columns, from_csv, seen, result, save, plan) -> None:
         for number, cells, read, errors, key in parsed:
             record = found.get(key) if not errors else None
             outcome = _check(adapter, number, read, errors, key, record)
-            outcome.key = outcome.key or read.get(key_name)  # a key refused is shown as written
+            outcome.key = outcome.key or shown(read.get(key_name))  # a key refused is shown as written
             if outcome.status in ("new", "update") and save:
                 touched.append(outcome.record)
             elif outcome.record is not None and outcome.record in adapter.session:
@@ -284,7 +293,7 @@ def _check(adapter, number, read, errors, key, record) -> RowOutcome:
     outcome = RowOutcome(number=number, status="error", key=key)
     existed = record is not None
     if existed:
-        outcome.record_id, outcome.version = record.id, getattr(record, "version", None)
+        outcome.record_id, outcome.version = record.id, adapter.version_of(record)
     if errors:
         outcome.errors = errors
         outcome.record = None

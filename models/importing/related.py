@@ -29,6 +29,10 @@ class Related:
         if text is None or not text.strip():
             return None
         found = self.by_text.get(text.strip().casefold())
+        if found is None and text[1:].startswith(values.FORMULA_TRIGGERS) and text[0] == "'":
+            # A name the CSV export wrote with an apostrophe before its "=", "-" …: read back without it.
+            text = text[1:]
+            found = self.by_text.get(text.strip().casefold())
         if found is None:
             raise values.CellError(_l("%(message)s (%(text)s)", message=self.message, text=text.strip()))
         if found == AMBIGUOUS:
