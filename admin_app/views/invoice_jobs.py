@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from markupsafe import Markup
 
 from models import Download, DownloadStatus, Invoice, InvoiceKind, RuleViolation, confirm_invoice, db, generate_invoice
 from models.base import utcnow
@@ -129,14 +128,9 @@ def confirm_big_ones(invoices: list[Invoice]) -> list[Invoice]:
         elif refused := busy(invoice.month):
             flash(refused, "error")
         else:
-            download = start_confirm(invoice)
-            link = Markup('<a href="{}">{}</a>').format(
-                url_for("downloads.progress", download_id=download.id), gettext("its progress")
-            )
+            start_confirm(invoice)
             flash(
-                Markup(gettext("%(invoice)s is being confirmed in the background: see %(link)s."))
-                % {"invoice": invoice, "link": link},
-                "info",
+                gettext("%(invoice)s is being confirmed in the background: see My downloads.", invoice=invoice), "info"
             )
     return rest
 
