@@ -354,9 +354,14 @@ class InvoiceView(RegisterView):
                     )
                 )
             )
-        notes = db.session.scalars(
-            sa.select(Invoice).where(Invoice.credited_invoice_id == invoice.id).order_by(Invoice.id)
-        ).all()
+        # A draft has no credit notes (only a confirmed invoice is credited), but may have a job under way.
+        notes, working = [], None
+        if not invoice.is_draft:
+            notes = db.session.scalars(
+                sa.select(Invoice).where(Invoice.credited_invoice_id == invoice.id).order_by(Invoice.id)
+            ).all()
+        elif invoice.kind == InvoiceKind.INVOICE:
+            working = invoice_jobs.under_way(invoice.month)
         first = (page - 1) * self.clients_per_page
         return {
             "lines": lines,
@@ -379,7 +384,7 @@ class InvoiceView(RegisterView):
             "einvoice": invoice.einvoice,
             "attach_specification": bool(current_app.config.get("EINVOICE_ATTACH_SPECIFICATION")),
             "may_confirm": self.may_confirm(),
-            "under_way": invoice_jobs.under_way(invoice.month) if invoice.kind == InvoiceKind.INVOICE else None,
+            "under_way": working,
             "may_write": self.may_write(),
             "InvoiceStatus": InvoiceStatus,
             "InvoiceKind": InvoiceKind,
