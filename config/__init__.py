@@ -113,6 +113,13 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "juhtum")
     BACKGROUND_JOB_TIMEOUT = _int("BACKGROUND_JOB_TIMEOUT", 3600)
+    # Work too long for a request runs as a background job (its progress under "My downloads"):
+    # generating or confirming an invoice of a month with more payable deliveries than this,
+    BACKGROUND_INVOICE_DELIVERIES = _int("BACKGROUND_INVOICE_DELIVERIES", 5_000)
+    # a report over a period longer than this many days,
+    BACKGROUND_REPORT_DAYS = _int("BACKGROUND_REPORT_DAYS", 366)
+    # and the "who saw the data" workbook of a client seen more times than this.
+    BACKGROUND_ACCESS_LOG_ROWS = _int("BACKGROUND_ACCESS_LOG_ROWS", 20_000)
     # Archived clients, providers and letters are kept this many years before the administrator may delete them.
     RETENTION_YEARS = _int("RETENTION_YEARS", 10)
 

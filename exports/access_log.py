@@ -16,6 +16,14 @@ TALLINN = ZoneInfo("Europe/Tallinn")
 
 def access_workbook(client, events, language: str, local_time) -> bytes:
     """The workbook for ``client`` from its ``events`` (AccessEvent rows, oldest first)."""
+    buffer = io.BytesIO()
+    write_access_workbook(buffer, client, events, len(events), language, local_time)
+    return buffer.getvalue()
+
+
+def write_access_workbook(target, client, events, count: int, language: str, local_time) -> None:
+    """Write the workbook for ``client`` to ``target`` (a path or a file) from its ``count`` ``events``
+    (AccessEvent rows, oldest first, an iterable read once: a busy client's are streamed, not listed)."""
     from models import AccessKind
 
     kinds = {k.value: str(k) for k in AccessKind}
@@ -36,7 +44,7 @@ def access_workbook(client, events, language: str, local_time) -> bytes:
             gettext(
                 "Personal ID code %(code)s; %(count)s times; made on %(when)s",
                 code=client.personal_code,
-                count=len(events),
+                count=count,
                 when=now,
             ),
         ],
@@ -52,6 +60,4 @@ def access_workbook(client, events, language: str, local_time) -> bytes:
         )
         for e in events
     )
-    buffer = io.BytesIO()
-    write_xlsx(buffer, sheet, rows, Conventions.for_language(language))
-    return buffer.getvalue()
+    write_xlsx(target, sheet, rows, Conventions.for_language(language))

@@ -195,6 +195,12 @@ def line_count(invoice: Invoice) -> int:
     return db.session.scalar(sa.select(sa.func.count(L.id)).where(L.invoice_id == invoice.id))
 
 
+def deliveries_to_invoice(month: date) -> int:
+    """How many deliveries generating or confirming the invoice of ``month`` groups or links: the
+    month's payable deliveries not yet on an invoice (what tells a long job from a quick one)."""
+    return db.session.scalar(sa.select(sa.func.count(D.id)).where(_unlinked(month_start(month))))
+
+
 def _update_total(invoice: Invoice) -> None:
     """Write the invoice's total and its totals per provider and per area from its lines."""
     total = sa.select(sa.func.coalesce(sa.func.sum(L.amount), 0)).where(L.invoice_id == invoice.id).scalar_subquery()

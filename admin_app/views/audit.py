@@ -7,21 +7,24 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Response, abort, request, url_for
+from flask import Response, abort, current_app, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, FilterEqual, FilterLike
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from exports.access_log import access_workbook
+from exports.access_log import access_workbook, write_access_workbook
+from exports.tabular import CHUNK_ROWS
 from models import AccessEvent, AccessKind, AuditAction, AuditEvent, Client, db
 from models.text import control_character
 
 from ..access_rules import shows_no_person
+from ..background import Counted, JobOutcome, job, start_job
 from ..registers.base import RegisterView, SecuredMixin
 
 TALLINN = ZoneInfo("Europe/Tallinn")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AUDITORS = ("head",)  # and the administrator, who may read everything
 
 
@@ -121,10 +124,20 @@ class AuditView(RegisterView):
         return self._wanted(super().get_count_query())
 
 
-def _accesses(client_id: int) -> list[AccessEvent]:
-    return db.session.scalars(
-        sa.select(AccessEvent).where(AccessEvent.client_id == client_id).order_by(AccessEvent.at, AccessEvent.id)
-    ).all()
+def _accesses(client_id: int, stream: bool = False):
+    """The times the client's data was seen, oldest first: a list, or (``stream``) read a chunk at a time."""
+    query = sa.select(AccessEvent).where(AccessEvent.client_id == client_id).order_by(AccessEvent.at, AccessEvent.id)
+    if stream:
+        return db.session.scalars(query.execution_options(yield_per=CHUNK_ROWS))
+    return db.session.scalars(query).all()
+
+
+def _times_seen(client_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(AccessEvent.id)).where(AccessEvent.client_id == client_id))
+
+
+def _workbook_name(client: Client) -> str:
+    return f"kes-nagi-{client.id}-{datetime.now(TALLINN):%Y-%m-%d}.xlsx"
 
 
 class AccessLogView(SecuredMixin, BaseView):
@@ -159,13 +172,38 @@ class AccessLogView(SecuredMixin, BaseView):
     @expose("/xlsx/")
     def xlsx(self):
         client = self._client()
+        seen = _times_seen(client.id)
+        if seen > current_app.config["BACKGROUND_ACCESS_LOG_ROWS"]:  # a busy client's: written by a job
+            download = start_job(
+                ACCESS_LOG,
+                title=gettext("Who saw the data of client no. %(id)s", id=client.id),
+                params={"client_id": client.id},
+                rows_total=seen,
+                file_name=_workbook_name(client),
+                mimetype=XLSX,
+            )
+            return redirect(url_for("downloads.progress", download_id=download.id))
         body = access_workbook(client, _accesses(client.id), str(get_locale() or "et"), local_time)
-        name = f"kes-nagi-{client.id}-{datetime.now(TALLINN):%Y-%m-%d}.xlsx"
         return Response(
-            body,
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{_workbook_name(client)}"'}
         )
+
+
+ACCESS_LOG = "access-log"
+
+
+@job(ACCESS_LOG)
+def _access_log_job(download, path: str, report) -> JobOutcome:
+    """The workbook of a busy client, written as the request would write it, its events streamed."""
+    view = next(v for v in current_app.extensions["admin"][0]._views if v.endpoint == "access_log")
+    if not view.is_accessible():
+        raise PermissionError(gettext("%(who)s may no longer read who saw the data.", who=download.owner.email))
+    client = db.session.get(Client, download.params["client_id"])
+    if client is None:
+        raise LookupError(gettext("The client no longer exists."))
+    events = Counted(_accesses(client.id, stream=True), report, CHUNK_ROWS)
+    write_access_workbook(path, client, events, _times_seen(client.id), download.language, local_time)
+    return JobOutcome(events.done, has_file=True)
 
 
 def register(admin) -> None:

@@ -35,7 +35,7 @@ from models import (
 from models import einvoice as einvoice_rules
 from models.base import db
 from models.clients import found_by
-from models.invoicing import line_count, net_total, stale, totals_by
+from models.invoicing import net_total, stale, totals_by
 
 from .. import export_slots
 from ..access_rules import logs_access, shows_no_person
@@ -43,6 +43,7 @@ from ..registers.access import limited_user_id, scoped
 from ..registers.base import RegisterView, badge, signed_in_roles
 from ..registers.seen import note_seen, note_seen_in
 from ..registers.stored_files import send_download
+from . import invoice_jobs
 from .deliveries import format_quantity
 
 STATUS_COLOURS = {
@@ -128,14 +129,14 @@ class InvoiceView(RegisterView):
             abort(404)
         return invoice
 
-    def _run(self, step, invoice, done: str):
-        """Run a lifecycle step; say what happened, or why not."""
+    def _run(self, step, invoice, done):
+        """Run a lifecycle step; say what happened (``done``, or what ``done()`` says after it), or why not."""
         try:
             step(invoice, by=current_user._get_current_object())
         except RuleViolation as e:
             flash(" ".join(e.errors.values()), "error")
         else:
-            flash(done, "success")
+            flash(done() if callable(done) else done, "success")
         return redirect(url_for(".details_view", id=invoice.id))
 
     @shows_no_person
@@ -150,21 +151,16 @@ class InvoiceView(RegisterView):
             month = parse_month(value)
             if month is None:
                 error = gettext("Give the month as a month and year, e.g. 10.2026.")
-            else:
+            elif (error := invoice_jobs.busy(month)) is None:
+                if invoice_jobs.is_big(month):  # too long for a request: a job, whose progress is shown
+                    download = invoice_jobs.start_generate(month)
+                    return redirect(url_for("downloads.progress", download_id=download.id))
                 try:
                     invoice = generate_invoice(month, by=current_user._get_current_object())
                 except RuleViolation as e:
                     error = " ".join(e.errors.values())
                 else:
-                    flash(
-                        gettext(
-                            "Draft invoice for %(month)s made: %(lines)s lines, %(total)s €.",
-                            month=f"{month:%m.%Y}",
-                            lines=line_count(invoice),
-                            total=invoice.total,
-                        ),
-                        "success",
-                    )
+                    flash(invoice_jobs.generated(month, invoice), "success")
                     return redirect(url_for(".details_view", id=invoice.id))
         return self.render("admin/invoice_generate.html", value=value, error=error)
 
@@ -174,7 +170,9 @@ class InvoiceView(RegisterView):
         if not self.may_confirm():
             abort(403)
         invoice = self._invoice(invoice_id)
-        return self._run(confirm_invoice, invoice, gettext("Confirmed."))
+        if (elsewhere := invoice_jobs.confirm_in_background(invoice)) is not None:
+            return elsewhere  # a job's progress, or why none may start
+        return self._run(confirm_invoice, invoice, lambda: invoice_jobs.confirmed(invoice))
 
     @shows_no_person
     @expose("/<int:invoice_id>/sent/", methods=("POST",))
@@ -273,7 +271,10 @@ class InvoiceView(RegisterView):
 
     @action("confirm", _l("Confirm"), _l("Confirm the chosen invoices? A confirmed invoice never changes."))
     def action_confirm(self, ids):
-        done = self._bulk(ids, confirm_invoice, self.may_confirm())
+        if not self.may_confirm():
+            abort(403)
+        chosen = db.session.scalars(sa.select(Invoice).where(Invoice.id.in_([int(i) for i in ids]))).all()
+        done = self._bulk([i.id for i in invoice_jobs.confirm_big_ones(chosen)], confirm_invoice, True)
         if done:
             flash(ngettext("%(num)s invoice confirmed.", "%(num)s invoices confirmed.", done), "success")
 
@@ -353,9 +354,14 @@ class InvoiceView(RegisterView):
                     )
                 )
             )
-        notes = db.session.scalars(
-            sa.select(Invoice).where(Invoice.credited_invoice_id == invoice.id).order_by(Invoice.id)
-        ).all()
+        # A draft has no credit notes (only a confirmed invoice is credited), but may have a job under way.
+        notes, working = [], None
+        if not invoice.is_draft:
+            notes = db.session.scalars(
+                sa.select(Invoice).where(Invoice.credited_invoice_id == invoice.id).order_by(Invoice.id)
+            ).all()
+        elif invoice.kind == InvoiceKind.INVOICE:
+            working = invoice_jobs.under_way(invoice.month)
         first = (page - 1) * self.clients_per_page
         return {
             "lines": lines,
@@ -378,6 +384,7 @@ class InvoiceView(RegisterView):
             "einvoice": invoice.einvoice,
             "attach_specification": bool(current_app.config.get("EINVOICE_ATTACH_SPECIFICATION")),
             "may_confirm": self.may_confirm(),
+            "under_way": working,
             "may_write": self.may_write(),
             "InvoiceStatus": InvoiceStatus,
             "InvoiceKind": InvoiceKind,

@@ -4,21 +4,23 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from flask import Response, abort, request
+from flask import Response, abort, current_app, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from exports.reports.report import REPORTS
+from exports.reports.report import REPORTS, Report
 from exports.reports.workbook import write_report
 from exports.tabular import Conventions, Kind
 from models.base import EARLIEST_DAY, LATEST_DAY, day_in_range
 
 from ..access_rules import shows_no_person
+from ..background import JobOutcome, job, start_job
 from ..registers.base import SecuredMixin
 
 MIME_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REPORT_JOB = "report"
 
 
 def _parse_day(text: str | None) -> date | None:
@@ -142,6 +144,11 @@ class ReportsView(SecuredMixin, BaseView):
         start, end, errors = self._period()
         return kind, start, end, errors
 
+    @staticmethod
+    def is_long(start: date, end: date) -> bool:
+        """True when a report over ``start``–``end`` is too long to make in a request."""
+        return (end - start).days + 1 > current_app.config["BACKGROUND_REPORT_DAYS"]
+
     @shows_no_person
     @expose("/<key>/")
     def report_view(self, key: str):
@@ -149,11 +156,15 @@ class ReportsView(SecuredMixin, BaseView):
         if errors:
             page = self.index()
             return Response(page, status=400)
-        report = kind.build(start, end)
+        long = self.is_long(start, end)
+        # A long period is not counted on screen: the page offers its workbook, made by a job.
+        report = Report(key, str(kind.title), start, end) if long else kind.build(start, end)
         return self.render(
             "admin/report.html",
             kind=kind,
             report=report,
+            long=long,
+            days=current_app.config["BACKGROUND_REPORT_DAYS"],
             cell=cell,
             bars=bars,
             quick=quick_periods(),
@@ -165,11 +176,41 @@ class ReportsView(SecuredMixin, BaseView):
         kind, start, end, errors = self._report(key)
         if errors:
             return Response(self.index(), status=400)
-        report = kind.build(start, end)
-        who = getattr(current_user, "full_name", None) or current_user.email
-        data = write_report(report, Conventions.for_language(str(get_locale() or "et")), exported_by=who)
         name = f"{key}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.xlsx"
+        if self.is_long(start, end):  # made by a job: its progress, then the file under "My downloads"
+            download = start_job(
+                REPORT_JOB,
+                title=f"{kind.title} {start:%d.%m.%Y}–{end:%d.%m.%Y}",
+                params={"key": key, "start": start.isoformat(), "end": end.isoformat()},
+                rows_total=1,
+                file_name=name,
+                mimetype=MIME_XLSX,
+            )
+            return redirect(url_for("downloads.progress", download_id=download.id))
+        data = _workbook(kind, start, end)
         return Response(data, mimetype=MIME_XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _workbook(kind, start: date, end: date) -> bytes:
+    """The report's workbook, made by and for the signed-in user in their language."""
+    who = getattr(current_user, "full_name", None) or current_user.email
+    return write_report(kind.build(start, end), Conventions.for_language(str(get_locale() or "et")), exported_by=who)
+
+
+@job(REPORT_JOB)
+def _report_job(download, path: str, report) -> JobOutcome:
+    """A report over a long period, made as the request makes it, as the user who asked."""
+    view = next(v for v in current_app.extensions["admin"][0]._views if v.endpoint == "reports")
+    kind = REPORTS.get(download.params["key"])
+    if not view.is_accessible():
+        raise PermissionError(gettext("%(who)s may no longer read the reports.", who=download.owner.email))
+    if kind is None:
+        raise LookupError(gettext("This installation has no report %(key)s.", key=download.params["key"]))
+    start, end = (date.fromisoformat(download.params[k]) for k in ("start", "end"))
+    with open(path, "wb") as handle:
+        handle.write(_workbook(kind, start, end))
+    report(1)
+    return JobOutcome(1, has_file=True)
 
 
 def register(admin) -> None:

@@ -75,7 +75,7 @@ def test_head_generates_checks_confirms_and_downloads(app, client, month):
     assert "325.00" in html.replace(",", "").replace("\xa0", "")
 
     confirmed = post(head, invoice.id, "confirm")
-    assert "Confirmed." in alerts(confirmed.get_data(as_text=True))
+    assert f"Invoice {date.today().year}-0001 (09.2026) confirmed." in alerts(confirmed.get_data(as_text=True))
     invoice = the_invoice(app)
     assert invoice.number == f"{date.today().year}-0001" and invoice.reference_number
     assert [e.by.full_name for e in _events(app, invoice.id)] == ["Head", "Head"]
