@@ -9,7 +9,7 @@ made after the preview (refused, and the preview built again), and the audit "im
 under their name. The file and the preview are kept in the database (``models.import_files``), so
 the web and a worker on another machine share them."""
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import format_number, gettext
 from flask_login import current_user
 
@@ -103,6 +103,9 @@ def _kept_and_view(download):
     return kept, view
 
 
+# The job's request is not the view's ("/admin/"): its addresses are built with the view's endpoint.
+
+
 @job(PREVIEW)
 def preview_job(download, path, report) -> JobOutcome:
     kept, view = _kept_and_view(download)
@@ -115,7 +118,7 @@ def preview_job(download, path, report) -> JobOutcome:
     return JobOutcome(
         sum(result.counts.values()),
         message=result.summary(),
-        result_url=view.get_url(".import_preview", token=kept.token),
+        result_url=url_for(f"{view.endpoint}.import_preview", token=kept.token),
     )
 
 
@@ -129,7 +132,9 @@ def save_job(download, path, report) -> JobOutcome:
     result = save_kept(view, kept, path, progress=report)
     done = sum(result.counts.values())
     if result.saved:
-        return JobOutcome(done, message=saved_message(file_name, result), result_url=view.get_url(".index_view"))
+        return JobOutcome(
+            done, message=saved_message(file_name, result), result_url=url_for(f"{view.endpoint}.index_view")
+        )
     message = refusal(result)
     build_preview(view, kept, path)
-    return JobOutcome(done, message=message, result_url=view.get_url(".import_preview", token=token))
+    return JobOutcome(done, message=message, result_url=url_for(f"{view.endpoint}.import_preview", token=token))
