@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
-from flask_babel import gettext
+from flask_babel import format_number, gettext
 from flask_login import current_user
 
 from exports.tabular import MIME, Column, Conventions, Sheet, write_xlsx
@@ -101,7 +101,11 @@ class ImportMixin:
                     if self._build_preview(kept, path):
                         return redirect(self.get_url(".import_preview", token=kept.token))
                 forget(kept.id)
-        return self.render("admin/import_upload.html", headings=self._adapter().headings())
+        return self.render(
+            "admin/import_upload.html",
+            headings=self._adapter().headings(),
+            background_rows=format_number(current_app.config["BACKGROUND_IMPORT_ROWS"]),
+        )
 
     def _adapter(self):
         return importing.adapter_for(self.import_register, db.session)

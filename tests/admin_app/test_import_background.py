@@ -9,6 +9,7 @@ import re
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, format_number
 
 from admin_app.background import wait_for_local_jobs
 from models import AuditEvent, Download, ImportFile, Provider, User, db
@@ -186,6 +187,18 @@ def test_a_file_the_job_cannot_read_fails_with_a_message(app, client, background
     assert status["error"] == shown(app, "The CSV file is not in UTF-8. Save it from Excel as 'CSV UTF-8'.")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(ImportFile.id))) == 0
+
+
+def test_the_upload_page_says_from_how_many_rows_the_import_runs_in_the_background(app, client, background):
+    app.config["BACKGROUND_IMPORT_ROWS"] = 5000
+    html = signed_in(app, client, "head").get("/admin/providers/import/").get_data(as_text=True)
+    sentence = (
+        "A file of more than %(n)s rows is checked and saved in the background: "
+        "you may leave the page, and its preview waits under My downloads."
+    )
+    with app.test_request_context(), force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+        number = format_number(5000)
+    assert shown(app, sentence, n=number) in html
 
 
 def test_the_command_line_imports_a_big_file_without_queueing(app, tmp_path, background):
