@@ -4,7 +4,12 @@ request would have shown; the save says how many records are new and updated. Th
 in the request: a record changed after the preview is refused and the preview rebuilt, and a case
 manager's rows outside their scope are refused. The command line never queues."""
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
+from uuid import uuid4
 
 import openpyxl
 import pytest
@@ -210,6 +215,60 @@ def test_the_command_line_imports_a_big_file_without_queueing(app, tmp_path, bac
     assert expect(app, new=2, update=1, unchanged=1) in result.output
     assert count(app, Provider) == 4
     assert count(app, Download) == 0, "no job was queued"
+
+
+def _redis() -> str | None:
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        from redis import Redis
+
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:
+        return None
+    return url
+
+
+def test_a_worker_in_another_process_builds_the_preview_the_web_confirms(app, client, tmp_path):
+    """An RQ worker with an instance folder of its own (as on another machine) builds the preview and
+    saves; the web shows the preview and takes the confirm: they share only the database."""
+    url = _redis()
+    if url is None:
+        pytest.skip("no Redis to queue on (TEST_REDIS_URL)")
+    queue = f"juhtum-test-{uuid4().hex[:12]}"
+    before = {k: app.config[k] for k in ("REDIS_URL", "RQ_QUEUE", "BACKGROUND_IMPORT_ROWS")}
+    app.config.update(REDIS_URL=url, RQ_QUEUE=queue, BACKGROUND_IMPORT_ROWS=3)
+    env = os.environ | {
+        "JUHTUM_CONFIG": "test",
+        "JUHTUM_INSTANCE": str(tmp_path / "worker"),
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": url,
+        "RQ_QUEUE": queue,
+    }
+
+    def work() -> None:
+        command = [sys.executable, "-m", "flask", "--app", "admin_app", "worker", "--burst"]
+        ran = subprocess.run(command, env=env, cwd=Path(__file__).parents[2], capture_output=True, text=True)
+        assert ran.returncode == 0, ran.stderr[-3000:]
+
+    try:
+        codes_ = existing(app)
+        head = signed_in(app, client, "head")
+        job_id = job_of(upload(head, "providers", providers_file(app, codes_, "Jüri")))
+        assert head.get(f"/admin/downloads/{job_id}/status").get_json()["status"] == "queued"
+        work()
+        status = head.get(f"/admin/downloads/{job_id}/status").get_json()
+        assert status["status"] == "done", status
+        html = head.get(status["result_url"]).get_data(as_text=True)
+        assert summary(app, html) == expect(app, new=2, update=1, unchanged=1)
+        job_id = job_of(confirm(head, status["result_url"]))
+        work()
+        status = head.get(f"/admin/downloads/{job_id}/status").get_json()
+        assert status["message"] == shown(
+            app, "Imported %(file)s: %(new)s new, %(update)s updated.", file="fail.xlsx", new=2, update=1
+        )
+        assert count(app, Provider) == 4
+    finally:
+        app.config.update(before)
 
 
 def test_rows_are_counted_without_reading_the_table(tmp_path):
