@@ -99,6 +99,9 @@ class Config:
     # from the queue RQ_QUEUE, each for at most BACKGROUND_JOB_TIMEOUT seconds; without it, in the app.
     BACKGROUND_EXPORT_ROWS = _int("BACKGROUND_EXPORT_ROWS", 50_000)
     DOWNLOAD_KEEP_HOURS = _int("DOWNLOAD_KEEP_HOURS", 24)
+    # Imports: a file of more rows than this (counted cheaply at the upload) has its preview and its
+    # save run as background jobs; the finished preview waits under "My downloads".
+    BACKGROUND_IMPORT_ROWS = _int("BACKGROUND_IMPORT_ROWS", 5_000)
     # A background download's file is kept and sent in pieces of this size (models.downloads).
     DOWNLOAD_CHUNK_BYTES = _int("DOWNLOAD_CHUNK_BYTES", 1 << 20)
     # Downloads (exports, invoice workbooks) one user may have running at once (0: no limit), counted in

@@ -36,6 +36,7 @@ from .deliveries import ServiceDelivery, price_for
 from .delivery_rules import delivery_errors
 from .downloads import Download, DownloadChunk, DownloadStatus, purge_expired
 from .files import StoredFile, UploadError
+from .import_files import ImportFile, ImportFileChunk
 from .invoices import Invoice, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceStatus, reference_number
 from .invoicing import confirm_invoice, create_credit_note, generate_invoice, mark_paid, mark_sent
 from .letter_numbers import LetterCounter
@@ -91,6 +92,8 @@ __all__ = [
     "YouthRound",
     "outreach_errors",
     "StoredFile",
+    "ImportFile",
+    "ImportFileChunk",
     "UploadError",
     "Download",
     "DownloadChunk",

@@ -3,67 +3,47 @@ errors on their cells), download the error rows as a workbook, confirm. The chec
 ``models.importing``'s; this is the screens. Mixed into a register view before ``RegisterView``, with
 ``import_register`` naming its import (a key of ``models.importing.ADAPTERS``).
 
-The uploaded file and its preview are kept under the instance directory (``imports/<token>/``) for
-the user who uploaded it, for a day; the confirm imports that same file again, refusing records
-changed since the preview."""
+The uploaded file and its preview are kept in the database (``models.import_files``) for the user who
+uploaded it, for a day; the confirm imports that same file again, refusing records changed since the
+preview. A file of more than ``BACKGROUND_IMPORT_ROWS`` rows has its preview and its save run as
+background jobs (``import_jobs``)."""
 
-import json
+import os
 import re
-import secrets
-import shutil
-import time
-from collections import Counter
+import tempfile
 from pathlib import Path
 
-from flask import Response, abort, flash, redirect, request, send_file
+from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
-from flask_babel import gettext
+from flask_babel import format_number, gettext
 from flask_login import current_user
 
-from config import instance_dir
 from exports.tabular import MIME, Column, Conventions, Sheet, write_xlsx
-from models import AccessKind, Client, db, importing
-from models.importing.engine import Result, RowOutcome
+from models import AccessKind, Client, Download, db, importing
+from models.import_files import ImportFile, find, forget, keep_upload, stored_result, write_file
 
 from ..access_rules import LOGS_ACCESS, SHOWS_NO_PERSON
-from .access import limited_user_id
+from . import import_jobs
 from .seen import note_seen
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
-KEEP_SECONDS = 24 * 3600
 SUFFIXES = (".xlsx", ".csv", ".txt")
 
 
-def imports_dir() -> Path:
-    return instance_dir() / "imports"
+class _Scratch:
+    """A temporary file's path for the length of a ``with`` block."""
+
+    def __enter__(self) -> str:
+        fd, self.path = tempfile.mkstemp(prefix="juhtum-import-")
+        os.close(fd)
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        os.unlink(self.path)
 
 
-def _clean_old() -> None:
-    """Previews nobody confirmed within a day go."""
-    root = imports_dir()
-    if not root.is_dir():
-        return
-    for path in root.iterdir():
-        if path.is_dir() and time.time() - path.stat().st_mtime > KEEP_SECONDS:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def result_json(result: Result) -> dict:
-    return {
-        "headings": [None if h is None else str(h) for h in result.headings],
-        "counts": dict(result.counts),
-        "rows": [vars(r) | {"record": None} for r in result.rows],
-        "plan": result.plan,
-        "ignored": result.ignored_headings,
-        "stale": result.stale,
-    }
-
-
-def result_from(data: dict) -> Result:
-    result = Result(headings=data["headings"], counts=Counter(data["counts"]), plan=data["plan"])
-    result.rows = [RowOutcome(**row) for row in data["rows"]]
-    result.ignored_headings, result.stale = data["ignored"], data["stale"]
-    return result
+def _progress(download):
+    return redirect(url_for("downloads.progress", download_id=download.id))
 
 
 class ImportMixin:
@@ -87,18 +67,12 @@ class ImportMixin:
         if not self.may_import():
             abort(403)
 
-    def _folder(self, token: str) -> tuple[Path, dict]:
+    def _kept(self, token: str) -> ImportFile:
         """The kept upload of ``token``: only its uploader's, on this register; else 404."""
-        if not TOKEN.fullmatch(token or ""):
+        kept = find(token) if TOKEN.fullmatch(token or "") else None
+        if kept is None or kept.owner_id != current_user.id or kept.register != self.endpoint:
             abort(404)
-        folder = imports_dir() / token
-        try:
-            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            abort(404)
-        if meta.get("user_id") != current_user.id or meta.get("register") != self.endpoint:
-            abort(404)
-        return folder, meta
+        return kept
 
     @expose("/import/", methods=("GET", "POST"))
     def import_view(self):
@@ -111,79 +85,91 @@ class ImportMixin:
             elif not name.lower().endswith(SUFFIXES):
                 flash(gettext("Import an Excel workbook (xlsx) or a CSV file."), "error")
             else:
-                _clean_old()
-                token = secrets.token_urlsafe(24)
-                folder = imports_dir() / token
-                folder.mkdir(parents=True)
-                upload.save(folder / "upload")
-                meta = {"user_id": current_user.id, "register": self.endpoint, "file": name[:200]}
-                if self._build_preview(folder, meta):
-                    return redirect(self.get_url(".import_preview", token=token))
-                shutil.rmtree(folder, ignore_errors=True)
-        return self.render("admin/import_upload.html", headings=self._adapter().headings())
+                with _Scratch() as path:
+                    upload.save(path)
+                    with open(path, "rb") as handle:
+                        kept = keep_upload(
+                            handle,
+                            owner_id=current_user.id,
+                            register=self.endpoint,
+                            file_name=name,
+                            rows_total=importing.count_rows(path),
+                            hours=current_app.config["DOWNLOAD_KEEP_HOURS"],
+                        )
+                    if import_jobs.in_background(kept):
+                        return _progress(import_jobs.start(import_jobs.PREVIEW, self, kept))
+                    if self._build_preview(kept, path):
+                        return redirect(self.get_url(".import_preview", token=kept.token))
+                forget(kept.id)
+        return self.render(
+            "admin/import_upload.html",
+            headings=self._adapter().headings(),
+            background_rows=format_number(current_app.config["BACKGROUND_IMPORT_ROWS"]),
+        )
 
     def _adapter(self):
         return importing.adapter_for(self.import_register, db.session)
 
-    def _build_preview(self, folder: Path, meta: dict) -> bool:
+    def _build_preview(self, kept: ImportFile, path) -> bool:
         try:
-            result = importing.preview(
-                self.import_register, folder / "upload", db.session, scope_user_id=limited_user_id()
-            )
+            import_jobs.build_preview(self, kept, path)
         except importing.FileError as e:
             flash(str(e), "error")
             return False
-        meta["result"] = result_json(result)
-        (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         return True
+
+    def _result(self, kept: ImportFile):
+        """The preview of ``kept``; a redirect to its job's progress while a job builds it."""
+        result = stored_result(kept)
+        if result is None:
+            job = db.session.get(Download, kept.download_id) if kept.download_id else None
+            if job is not None:  # being built, or its job failed: its page says which
+                return None, _progress(job)
+            abort(404)
+        return result, None
 
     @expose("/import/<token>/")
     def import_preview(self, token: str):
         self._import_check()
-        _, meta = self._folder(token)
-        result = result_from(meta["result"])
+        kept = self._kept(token)
+        result, wait = self._result(kept)
+        if wait is not None:
+            return wait
         if self.model is Client:
             shown = sorted({r.record_id for r in result.rows if r.record_id is not None})
             if shown:
                 note_seen(shown, AccessKind.DETAILS, "client")
-        return self.render("admin/import_preview.html", result=result, file=meta["file"], token=token)
+        return self.render("admin/import_preview.html", result=result, file=kept.file_name, token=token)
 
     @expose("/import/<token>/confirm/", methods=("POST",))
     def import_confirm(self, token: str):
         self._import_check()
-        folder, meta = self._folder(token)
-        source = gettext("imported from %(file)s", file=meta["file"])
-        result = importing.save(
-            self.import_register,
-            folder / "upload",
-            db.session,
-            source=source,
-            plan=meta["result"]["plan"],
-            scope_user_id=limited_user_id(),
-        )
-        if result.saved:
-            shutil.rmtree(folder, ignore_errors=True)
-            flash(gettext("Imported %(file)s: %(summary)s.", file=meta["file"], summary=result.summary()), "success")
-            return redirect(self.get_url(".index_view"))
-        if result.stale:
-            flash(
-                gettext(
-                    "Nothing was saved: %(n)s records were changed by someone else after the preview. "
-                    "The preview has been built again; check it and confirm again.",
-                    n=len(result.stale),
-                ),
-                "error",
-            )
-        else:
-            flash(gettext("Nothing was saved: some rows have errors."), "error")
-        self._build_preview(folder, meta)
+        kept = self._kept(token)
+        running = import_jobs.running_job(kept)
+        if running is not None:  # its preview is still being built, or its save runs: one at a time
+            return _progress(running)
+        if stored_result(kept) is None:
+            abort(404)
+        if import_jobs.in_background(kept):
+            return _progress(import_jobs.start(import_jobs.SAVE, self, kept))
+        file_name = kept.file_name
+        with _Scratch() as path:
+            write_file(kept.id, path)
+            result = import_jobs.save_kept(self, kept, path)
+            if result.saved:
+                flash(gettext("Imported %(file)s: %(summary)s.", file=file_name, summary=result.summary()), "success")
+                return redirect(self.get_url(".index_view"))
+            flash(import_jobs.refusal(result), "error")
+            self._build_preview(kept, path)
         return redirect(self.get_url(".import_preview", token=token))
 
     @expose("/import/<token>/errors.xlsx")
     def import_errors(self, token: str):
         self._import_check()
-        _, meta = self._folder(token)
-        result = result_from(meta["result"])
+        kept = self._kept(token)
+        result, wait = self._result(kept)
+        if wait is not None:
+            return wait
         headings = [h or "" for h in result.headings]
         columns = [Column(h) for h in headings] + [Column(gettext("Errors"))]
         rows = (
@@ -191,7 +177,7 @@ class ImportMixin:
             for r in result.rows
             if r.status == "error"
         )
-        stem = Path(meta["file"]).stem
+        stem = Path(kept.file_name).stem
         return self._xlsx(Sheet(name=str(self.name), columns=columns), rows, f"{stem}-errors.xlsx")
 
     @expose("/import/template.xlsx")
