@@ -45,6 +45,9 @@ class JobOutcome:
     message: str | None = None
     result_url: str | None = None
     has_file: bool = False
+    #: The rules said no (e.g. a record changed since the preview): nothing was saved, the job shows as
+    #: failed with ``message`` as its reason, and ``result_url`` still leads on (to the rebuilt preview).
+    refused: bool = False
 
 
 #: The handlers of job kinds other than ``export``: ``handler(download, path, report) -> JobOutcome``,
@@ -232,6 +235,11 @@ def run_download(download_id: int) -> None:
         download = db.session.get(Download, download_id)
         download.size, download.rows_done = size, outcome.done
         download.message, download.result_url = outcome.message, outcome.result_url
+        if outcome.refused:
+            download.status, download.finished_at = DownloadStatus.FAILED.value, utcnow()
+            download.error, download.message = outcome.message, None
+            db.session.commit()
+            return
         download.status, download.finished_at = DownloadStatus.DONE.value, utcnow()
         db.session.commit()
     except Exception as exc:

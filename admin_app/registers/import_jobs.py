@@ -137,4 +137,6 @@ def save_job(download, path, report) -> JobOutcome:
         )
     message = refusal(result)
     build_preview(view, kept, path)
-    return JobOutcome(done, message=message, result_url=url_for(f"{view.endpoint}.import_preview", token=token))
+    return JobOutcome(
+        done, message=message, result_url=url_for(f"{view.endpoint}.import_preview", token=token), refused=True
+    )

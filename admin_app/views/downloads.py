@@ -51,7 +51,8 @@ def state(download: Download) -> dict:
         "seconds_left": download.seconds_left(),
         "error": download.error,
         "message": download.message,
-        "result_url": download.result_url if done else None,
+        # A refused job (nothing saved) still leads on, e.g. to the preview built again.
+        "result_url": download.result_url if done or download.status == DownloadStatus.FAILED else None,
         "file_url": url_for("downloads.file", download_id=download.id) if done and _has_file(download) else None,
     }
 

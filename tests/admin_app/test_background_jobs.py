@@ -104,3 +104,21 @@ def test_an_unknown_kind_is_not_queued(app, client, local_jobs):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Download.id))) == 0
     assert "test-count-clients" in JOBS
+
+
+@job("test-refused")
+def _refused_by_the_rules(download, path, report):
+    return JobOutcome(0, message="Nothing was saved: 2 records changed.", result_url="/admin/clients/", refused=True)
+
+
+def test_a_job_the_rules_refused_shows_as_failed_and_still_leads_on(app, client, local_jobs):
+    head = signed_in(app, client, "head")
+    with app.app_context():
+        job_id = started(app, "head@test.ee", "test-refused")
+    wait_for_local_jobs(app)
+    status = head.get(f"/admin/downloads/{job_id}/status").get_json()
+    assert status["status"] == "failed", "not a green 'done' when nothing was saved"
+    assert status["error"] == "Nothing was saved: 2 records changed." and status["message"] is None
+    assert status["result_url"] == "/admin/clients/", "the way on (e.g. the preview built again) stays"
+    page = head.get(f"/admin/downloads/{job_id}/").get_data(as_text=True)
+    assert 'id="download-result" class="btn btn-primary" href="/admin/clients/"' in page

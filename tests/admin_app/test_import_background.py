@@ -62,11 +62,12 @@ def job_of(response) -> int:
     return int(found.group(1))
 
 
-def finished(app, user, job_id: int) -> dict:
+def finished(app, user, job_id: int, status: str = "done") -> dict:
+    """The job's state once it ended; ``failed`` when the rules refused it (nothing saved)."""
     wait_for_local_jobs(app)
-    status = user.get(f"/admin/downloads/{job_id}/status").get_json()
-    assert status["status"] == "done", status
-    return status
+    state = user.get(f"/admin/downloads/{job_id}/status").get_json()
+    assert state["status"] == status, state
+    return state
 
 
 def rows_table(html: str) -> str:
@@ -136,8 +137,8 @@ def test_an_edit_between_the_background_preview_and_confirm_is_refused_and_the_p
     with app.app_context():  # a colleague saves meanwhile
         db.session.scalars(sa.select(Provider).where(Provider.registry_code == codes_[2])).one().contact_person = "Tiit"
         db.session.commit()
-    status = finished(app, head, job_of(confirm(head, preview_url)))
-    assert status["message"] == shown(
+    status = finished(app, head, job_of(confirm(head, preview_url)), "failed")
+    assert status["error"] == shown(
         app,
         "Nothing was saved: %(n)s records were changed by someone else after the preview. "
         "The preview has been built again; check it and confirm again.",
@@ -176,8 +177,9 @@ def test_a_case_managers_rows_outside_their_scope_are_refused_in_the_background(
     assert [(r, h) for r, h, _ in _error_cells(html)] == [("2", label(app, "Personal ID code"))]
     # Confirmed all the same (by a form of one's own): the job refuses it, as the request would.
     token = csrf_token(manager, "/admin/clients/import/")
-    status = finished(app, manager, job_of(manager.post(status["result_url"] + "confirm/", data={"csrf_token": token})))
-    assert status["message"] == shown(app, "Nothing was saved: some rows have errors.")
+    confirmed = manager.post(status["result_url"] + "confirm/", data={"csrf_token": token})
+    status = finished(app, manager, job_of(confirmed), "failed")
+    assert status["error"] == shown(app, "Nothing was saved: some rows have errors.")
     with app.app_context():
         assert set(db.session.scalars(sa.select(Client.phone))) == {"1"}
 
