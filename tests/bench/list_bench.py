@@ -247,7 +247,9 @@ class Split:
 
 def time_requests(app, client, runs: int, explain: bool, only: str | None = None) -> list[tuple]:
     """Per request: label, median ms, p95 ms, statements, and the medians of SQL, Python, template
-    and cells ms (see ``Split``; each the median over the runs, so they need not add up exactly)."""
+    and cells ms (see ``Split``; each the median over the runs, so they need not add up exactly) and
+    of the CPU time of this process (the web side's work, PostgreSQL's not included: it varies
+    less than the clock on a machine that others load too)."""
     from models import db
 
     with app.app_context():
@@ -257,19 +259,20 @@ def time_requests(app, client, runs: int, explain: bool, only: str | None = None
         if only and only not in label:
             continue
         size = len(client.get(url).get_data())  # warm: templates compiled, caches filled
-        timings, sql, python, template, cells = [], [], [], [], []
+        timings, sql, python, template, cells, cpu = [], [], [], [], [], []
         for _ in range(runs):
             with Split(app, engine) as split:
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 response = client.get(url)
                 total = time.perf_counter() - start
+                cpu.append((time.process_time() - start_cpu) * 1000)
             assert response.status_code == 200, f"{url}: {response.status_code}"
             timings.append(total * 1000)
             sql.append(split.sql * 1000)
             template.append(split.template * 1000)
             cells.append(split.cells * 1000)
             python.append((total - split.sql - split.template) * 1000)
-        parts = [statistics.median(part) for part in (sql, python, template, cells)]
+        parts = [statistics.median(part) for part in (sql, python, template, cells, cpu)]
         rows.append((label, *_percentiles(timings), len(split.statements), *parts))
         print(f"  {label}: {rows[-1][1]:.1f} ms median, {size:,} bytes", file=sys.stderr, flush=True)
         if explain and label in EXPLAINED:
@@ -309,17 +312,19 @@ def ensure_invoice(app) -> None:
 def print_table(title: str, rows: list[tuple]) -> None:
     print(f"\n{title}")
     print("SQL: inside the driver's execute; template: render_template less its SQL, cells (in it): the")
-    print("column formatters; Python: the rest. Each part is its own median over the runs.")
+    print("column formatters; Python: the rest. CPU: this process's CPU time (the web side's work, not")
+    print("PostgreSQL's). Each part is its own median over the runs. Times in ms.")
     head = f"{'request':44} {'median':>7} {'p95':>7} {'stmts':>5} {'SQL':>6} {'Python':>7} {'templ.':>7} {'cells':>6}"
+    head += f" {'CPU':>6}"
     print(head + "  target")
-    for label, median, p95, statements, sql, python, template, cells in rows:
+    for label, median, p95, statements, sql, python, template, cells, cpu in rows:
         if label.startswith("invoice details"):
             met, target = median < INVOICE_PAGE_TARGET_MS, f"< {INVOICE_PAGE_TARGET_MS} ms"
         else:
             met, target = median < TARGET_MS and p95 < TARGET_P95_MS, f"< {TARGET_MS}, p95 < {TARGET_P95_MS} ms"
         print(
             f"{label:44} {median:7.1f} {p95:7.1f} {statements:>5} {sql:6.1f} {python:7.1f} {template:7.1f} {cells:6.1f}"
-            f"  {'ok' if met else 'MISS'} ({target})"
+            f" {cpu:6.1f}  {'ok' if met else 'MISS'} ({target})"
         )
 
 
