@@ -85,12 +85,14 @@ def test_each_rows_buttons_are_drawn_as_flask_admin_draws_them(app, login_as, mo
 
 @TUPLE_CHOICES
 def test_editable_cells_are_written_as_flask_admin_writes_them(app, login_as, monkeypatch):
-    """The in-list editing cells (text, yes/no, choices), their attributes written once
-    per request where every row has the same: every list with such cells reads exactly as Flask-Admin's
-    own ``XEditableWidget`` writes it, also for values with quotes, angle brackets and ampersands."""
+    """The in-list editing cells (text, yes/no, choices), their attributes written once per request
+    where every row has the same, all rows' cells from one form filled row by row: every list with
+    such cells reads exactly as Flask-Admin's own ``XEditableWidget`` writes it with a form per row,
+    also for values with quotes, angle brackets and ampersands."""
+    from flask_admin.contrib.sqla import ModelView
     from flask_admin.model.widgets import XEditableWidget
 
-    from admin_app.registers.versions import VersionedCell
+    from admin_app.registers.versions import VersionCheck, VersionedCell
     from models import Client, Provider, db
 
     with app.app_context():
@@ -109,6 +111,14 @@ def test_editable_cells_are_written_as_flask_admin_writes_them(app, login_as, mo
     assert "Mari &#34;Mari&#34; &lt;Tamm&gt; &amp; Poeg" in ours["/admin/providers/"]
     assert "5&lt;1&gt;&#34;2&#34;&amp;3" in ours["/admin/clients/"]
     monkeypatch.setattr(VersionedCell, "__call__", XEditableWidget.__call__)
+
+    def form_per_row(view, obj=None):
+        form = ModelView.list_form(view, obj)
+        if obj is not None:
+            view._fill_versions(form, obj)
+        return form
+
+    monkeypatch.setattr(VersionCheck, "list_form", form_per_row)
     for url in urls:
         theirs = _same_token(page(browser, url))
         assert theirs.count('data-role="x-editable') >= 8, url
