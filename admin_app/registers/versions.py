@@ -36,7 +36,7 @@ class VersionField(HiddenField):
 
 #: The attributes of a cell that differ from row to row.
 ROW_ATTRIBUTES = frozenset({"data-pk", "data-value", "data-version"})
-_QUOTE, _ESCAPED_QUOTE = Markup('"'), Markup("&quot;")
+_OPEN, _QUOTE, _ESCAPED_QUOTE = Markup('="'), Markup('"'), Markup("&quot;")
 
 
 def cell_params(kwargs: dict) -> Markup:
@@ -49,7 +49,7 @@ def cell_params(kwargs: dict) -> Markup:
     for key, value in sorted(kwargs.items()):
         if key in ROW_ATTRIBUTES and not isinstance(value, bool):
             # What html_params writes for a plain key and a value other than True or False.
-            parts.append(Markup(f'{key}="{escape(value).replace(_QUOTE, _ESCAPED_QUOTE)}"'))
+            parts.append(escape(key) + _OPEN + escape(value).replace(_QUOTE, _ESCAPED_QUOTE) + _QUOTE)
             continue
         hashable = isinstance(value, (str, int, float))
         part = known.get((key, type(value), value)) if hashable else None
@@ -81,7 +81,7 @@ class VersionedCell(XEditableWidget):
         kwargs["data-pk"] = str(kwargs.pop("pk"))
         kwargs["data-csrf"] = kwargs.pop("csrf", "")
         kwargs = self.get_kwargs(field, kwargs)
-        return Markup(f"<a {cell_params(kwargs)}>{escape(display_value)}</a>")
+        return Markup("<a ") + cell_params(kwargs) + Markup(">") + escape(display_value) + Markup("</a>")
 
     def get_kwargs(self, field, kwargs):
         kwargs = super().get_kwargs(field, kwargs)
