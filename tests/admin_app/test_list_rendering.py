@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from babel.numbers import format_currency, format_decimal
 from flask import render_template_string
 from flask_babel import force_locale
@@ -80,3 +81,45 @@ def test_each_rows_buttons_are_drawn_as_flask_admin_draws_them(app, login_as, mo
         drawn = _same_token(page(client, url))
         assert drawn.count('class="action-checkbox"') >= 10, url
         assert stamped[url] == drawn, url
+
+
+@TUPLE_CHOICES
+def test_editable_cells_are_written_as_flask_admin_writes_them(app, login_as, monkeypatch):
+    """The in-list editing cells (text, yes/no, choices), their attributes written once per request
+    where every row has the same, all rows' cells from one form filled row by row: every list with
+    such cells reads exactly as Flask-Admin's own ``XEditableWidget`` writes it with a form per row,
+    also for values with quotes, angle brackets and ampersands."""
+    from flask_admin.contrib.sqla import ModelView
+    from flask_admin.model.widgets import XEditableWidget
+
+    from admin_app.registers.versions import VersionCheck, VersionedCell
+    from models import Client, Provider, db
+
+    with app.app_context():
+        scale.seed(60, 300, new_user=new_user, echo=lambda *args: None)
+        provider = db.session.scalars(sa.select(Provider).order_by(Provider.name)).first()
+        provider.contact_person = 'Mari "Mari" <Tamm> & Poeg'
+        provider.phone = "+372 5' 12 34"
+        provider.active = False
+        client = db.session.scalars(sa.select(Client).order_by(Client.last_name, Client.id)).first()
+        client.phone = '5<1>"2"&3'
+        db.session.commit()
+    browser = login_as("admin")  # who may edit every list in place
+    urls = ["/admin/providers/", "/admin/clients/", "/admin/procurements/", "/admin/service-components/"]
+    urls += ["/admin/municipalities/", "/admin/users/"]
+    ours = {url: _same_token(page(browser, url)) for url in urls}
+    assert "Mari &#34;Mari&#34; &lt;Tamm&gt; &amp; Poeg" in ours["/admin/providers/"]
+    assert "5&lt;1&gt;&#34;2&#34;&amp;3" in ours["/admin/clients/"]
+    monkeypatch.setattr(VersionedCell, "__call__", XEditableWidget.__call__)
+
+    def form_per_row(view, obj=None):
+        form = ModelView.list_form(view, obj)
+        if obj is not None:
+            view._fill_versions(form, obj)
+        return form
+
+    monkeypatch.setattr(VersionCheck, "list_form", form_per_row)
+    for url in urls:
+        theirs = _same_token(page(browser, url))
+        assert theirs.count('data-role="x-editable') >= 8, url
+        assert ours[url] == theirs, url
