@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from .base import Choice, ChoiceType, RuleViolation, Versioned, choice_check, db
@@ -13,6 +12,7 @@ from .catalogue import Area, PriceMode, ServiceComponent
 from .clients import Client
 from .deliveries import ServiceDelivery
 from .files import StoredFile
+from .portable import month_of
 from .providers import Provider
 from .users import User
 
@@ -189,23 +189,6 @@ class InvoiceTotal(db.Model):
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
-
-
-class month_of(sa.sql.functions.GenericFunction):  # noqa: N801 (a SQL function, named as one)
-    """The first day of the month of a date column, in SQL (``month_start`` in Python)."""
-
-    type = sa.Date()
-    inherit_cache = True
-
-
-@compiles(month_of, "postgresql")
-def _month_of_postgresql(element, compiler, **kw) -> str:
-    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
-
-
-@compiles(month_of, "sqlite")
-def _month_of_sqlite(element, compiler, **kw) -> str:
-    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
 def month_end(day: date) -> date:

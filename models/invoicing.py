@@ -34,6 +34,7 @@ from .invoices import (
     record,
     reference_number,
 )
+from .portable import not_by_index
 from .providers import Provider
 from .users import User
 
@@ -60,7 +61,7 @@ def payable(start: date, end: date):
     """The deliveries SKA pays for between ``start`` and ``end``: the pilot's participants'.
     The monthly invoice and the SKA pilot report both count by this one rule."""
     pilot = sa.select(Client.id).where(Client.target_group == TargetGroup.PILOT)
-    return sa.and_(D.delivered_on.between(start, end), D.client_id.in_(pilot))
+    return sa.and_(D.delivered_on.between(start, end), not_by_index(D.client_id).in_(pilot))
 
 
 def _payable(first: date):
@@ -159,30 +160,42 @@ def _write_lines(invoice_id: int, deliveries, regenerating: bool) -> None:
 
 
 def _differs(invoice_id: int, deliveries) -> bool:
-    """True unless the invoice's lines are exactly the grouped ``deliveries``: every line matches
-    a group (key and figures) and every group a line.
+    """True unless the invoice's lines are exactly the grouped ``deliveries``: every key of a
+    delivery has one line, and every line the quantity, amount and count of its key's deliveries.
 
-    A grouping, not a join: the groups and the lines go into one ``UNION ALL`` grouped by key and
-    figures, and the two sets are equal when every row found is one group and one line. Whatever
-    the planner's statistics say (right after a draft is written they know none of its lines), a
-    grouping is a hash or a sort, never the nested loop of every group against every line that
-    once took 485 s for 79,000 lines."""
-    grouped = _grouped(deliveries)
-    figures = [sa.func.round(grouped.c[k], 2).label(k) for k in ("quantity", "amount")]
-    groups = sa.select(
-        *[grouped.c[k] for k in LINE_KEYS], *figures, grouped.c.delivery_count, sa.literal(0).label("side")
+    One grouping, not a join: the deliveries and the lines (figures negated) go into one ``UNION
+    ALL`` grouped by key, and the two are equal when each key found has one line and figures that
+    sum to zero (in whole cents: ``_cents``). Whatever the planner's statistics say (right after a
+    draft is written they know none of its lines), a grouping is a hash or a sort, never the
+    nested loop of every group against every line that once took 485 s for 79,000 lines. On
+    PostgreSQL the transaction gets the memory to group a national month's ~160,000 rows without
+    spilling to disk."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+    zero, one = sa.literal(0), sa.literal(1)
+    keys = [*LINE_KEYS, "q", "a", "n", "lines"]
+    delivered = sa.select(*[getattr(D, k) for k in LINE_KEYS], _cents(D.quantity), _cents(D.amount), one, zero).where(
+        deliveries
     )
-    own = [sa.func.round(getattr(L, k), 2).label(k) for k in ("quantity", "amount")]
-    lines = sa.select(*[getattr(L, k) for k in LINE_KEYS], *own, L.delivery_count, sa.literal(1).label("side"))
-    both = sa.union_all(groups, lines.where(L.invoice_id == invoice_id)).subquery("both_sides")
-    keys = [both.c[k] for k in (*LINE_KEYS, "quantity", "amount", "delivery_count")]
+    billed = sa.select(
+        *[getattr(L, k) for k in LINE_KEYS], -_cents(L.quantity), -_cents(L.amount), -L.delivery_count, one
+    ).where(L.invoice_id == invoice_id)
+    both = sa.union_all(delivered, billed).subquery("both_sides")
+    column = dict(zip(keys, both.c, strict=True))
     unmatched = (
-        sa.select(sa.literal(1))
+        sa.select(one)
         .select_from(both)
-        .group_by(*keys)
-        .having(sa.or_(sa.func.count() != 2, sa.func.sum(both.c.side) != 1))
+        .group_by(*[column[k] for k in LINE_KEYS])
+        .having(sa.or_(sa.func.sum(column["lines"]) != 1, *[sa.func.sum(column[k]) != 0 for k in ("q", "a", "n")]))
     )
     return bool(db.session.scalar(sa.select(sa.exists(unmatched))))
+
+
+def _cents(column):
+    """A quantity or an amount (two decimals at most) as a whole number of hundredths: summed as
+    integers, exactly on both databases (SQLite keeps decimals as floating point), and faster than
+    PostgreSQL's decimal sums."""
+    return sa.cast(sa.func.round(column * 100), sa.BigInteger)
 
 
 def line_count(invoice: Invoice) -> int:
