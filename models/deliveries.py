@@ -44,10 +44,9 @@ class ServiceDelivery(Versioned, db.Model):
     offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offer.id"), index=True)
     offer: Mapped[Offer | None] = relationship()
     notes: Mapped[str | None] = mapped_column(sa.String(500))
-    # One column, so a delivery can be on one invoice only. Its line is the invoice's line of the
-    # same client, provider, component, mode and unit price (``models.invoicing.LINE_KEYS``).
-    invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice.id"), index=True)
-    invoice: Mapped["Invoice | None"] = relationship(foreign_keys=[invoice_id])  # noqa: F821
+    # The confirmed invoice the delivery is on, ``invoice``, is no column: it is the invoice of the
+    # delivery's month that has a line of the delivery's client, provider, component, mode and
+    # unit price (``models.invoices``, where the relationship is defined once both tables are).
 
     def __str__(self) -> str:
         return f"{self.delivered_on:%d.%m.%Y} {self.component} – {self.client}"
@@ -55,7 +54,7 @@ class ServiceDelivery(Versioned, db.Model):
     @property
     def locked(self) -> bool:
         """True once the delivery is on a confirmed invoice: then it never changes."""
-        return self.invoice is not None and not self.invoice.is_draft
+        return self.invoice is not None
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:

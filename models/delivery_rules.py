@@ -13,14 +13,15 @@ from flask_babel import lazy_gettext as _l
 from .base import db, money
 from .catalogue import PriceMode
 from .deliveries import ServiceDelivery, active_on, line_amount, price_for
-from .invoices import invoiced_month
+from .invoices import invoiced_month, locking_invoice
 
 
 def delivery_errors(d: ServiceDelivery) -> dict[str, str]:
     """What is wrong with a delivery, by field; sets its unit price and amount when all is well."""
     errors: dict[str, str] = {}
-    if d.invoice is not None and not d.invoice.is_draft:
-        return {"quantity": str(_l("This delivery is on a confirmed invoice and can no longer be changed."))}
+    number = locking_invoice(d.id)
+    if number is not None:
+        return {"quantity": str(_l("This delivery is on invoice %(number)s and can no longer change.", number=number))}
     try:
         quantity = None if d.quantity is None else Decimal(d.quantity)
     except (InvalidOperation, TypeError):

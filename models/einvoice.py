@@ -17,7 +17,7 @@ from .base import RuleViolation, db, money
 from .catalogue import PriceMode, ServiceComponent, Unit
 from .deliveries import ServiceDelivery
 from .files import StoredFile
-from .invoices import Invoice, InvoiceKind, InvoiceLine
+from .invoices import Invoice, InvoiceKind, InvoiceLine, line_of, month_end
 
 D, L = ServiceDelivery, InvoiceLine
 #: UN/ECE Recommendation 20 unit codes for the components' units.
@@ -162,16 +162,21 @@ def lines(invoice: Invoice) -> list[Line]:
 
 def _deliveries(invoice: Invoice, component_ids: set[int]) -> dict:
     """The (quantity, amount) of each delivery behind the invoice's lines of ``component_ids``, by
-    component, mode and price. A credit note's are those of the lines it credits."""
+    component, mode and price: the deliveries of its month of each line's key. A credit note's are
+    those of the lines it credits."""
     billed = sa.orm.aliased(L, name="billed")
-    query = sa.select(D.component_id, D.mode, D.unit_price, D.quantity, D.amount)
+    query = sa.select(D.component_id, D.mode, D.unit_price, D.quantity, D.amount).join(
+        billed, sa.and_(*line_of(D, billed))
+    )
     if invoice.kind == InvoiceKind.CREDIT_NOTE:
-        query = query.join(billed, billed.invoice_id == D.invoice_id).join(L, L.credited_line_id == billed.id)
+        query = query.join(L, L.credited_line_id == billed.id)
     else:
-        query = query.join(billed, billed.invoice_id == D.invoice_id).join(L, L.id == billed.id)
-    same = [getattr(D, k) == getattr(billed, k) for k in ("client_id", "provider_id", "component_id", "mode")]
-    query = query.where(L.invoice_id == invoice.id, L.component_id.in_(component_ids), *same)
-    query = query.where(sa.func.round(D.unit_price, 2) == sa.func.round(billed.unit_price, 2)).order_by(D.id)
+        query = query.join(L, L.id == billed.id)
+    query = query.where(
+        L.invoice_id == invoice.id,
+        L.component_id.in_(component_ids),
+        D.delivered_on.between(invoice.month, month_end(invoice.month)),
+    ).order_by(D.id)
     found: dict = {}
     for component_id, mode, price, quantity, amount in db.session.execute(query):
         found.setdefault((component_id, PriceMode(mode), money(price)), []).append((Decimal(quantity), money(amount)))

@@ -5,13 +5,14 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from .base import Choice, ChoiceType, RuleViolation, Versioned, choice_check, db
 from .catalogue import Area, PriceMode, ServiceComponent
 from .clients import Client
 from .deliveries import ServiceDelivery
 from .files import StoredFile
+from .portable import month_of
 from .providers import Provider
 from .users import User
 
@@ -232,6 +233,48 @@ def record(invoice: Invoice, status: InvoiceStatus, by: User | None, note: str |
     invoice.events.append(InvoiceEvent(status=status, at=datetime.now(UTC), by=by, note=note))
 
 
+#: What makes a line: deliveries of one component to one client by one provider at one price.
+LINE_KEYS = ("client_id", "provider_id", "component_id", "mode", "unit_price")
+
+
+def line_of(delivery, line) -> list:
+    """``line`` (InvoiceLine or a table of its columns) is of ``delivery``'s key: client, provider,
+    component, mode and unit price."""
+    return [getattr(line, k) == getattr(delivery, k) for k in LINE_KEYS]
+
+
+def confirmed_for(delivery, invoice) -> list:
+    """``invoice`` (Invoice or a table of its columns) is the confirmed invoice of ``delivery``'s month."""
+    return [
+        invoice.kind == InvoiceKind.INVOICE.value,
+        invoice.status != InvoiceStatus.DRAFT.value,
+        invoice.month == month_of(delivery.delivered_on),
+    ]
+
+
+# A delivery's invoice is not written per delivery (confirming a national month would write 80,000
+# wide, many-indexed rows): it is its month's confirmed invoice, which has a line of the delivery's
+# key. The month's invoice is one (uq_invoice_one_per_month); once it is confirmed, its month's
+# deliveries on it never change (the rules below, the delivery's own rules and, whoever writes,
+# the database's triggers), so its lines keep saying exactly which deliveries it bills.
+_billing = Invoice.__table__.alias("billing")
+_line = InvoiceLine.__table__
+ServiceDelivery.invoice = relationship(
+    Invoice,
+    secondary=_line.join(_billing, _billing.c.id == _line.c.invoice_id),
+    primaryjoin=sa.and_(
+        *[foreign(_line.c[k]) == getattr(ServiceDelivery, k) for k in LINE_KEYS],
+        *confirmed_for(ServiceDelivery, _billing.c),
+    ),
+    secondaryjoin=Invoice.id == foreign(_line.c.invoice_id),
+    viewonly=True,
+    uselist=False,
+)
+# A confirmed invoice's line holds its deliveries as a foreign key would (the database refuses to
+# delete them while it is there): whatever empties the tables in their order empties lines first.
+InvoiceLine.__table__.add_is_dependent_on(ServiceDelivery.__table__)
+
+
 # The rules the database is asked to keep whoever writes: an invoiced delivery never changes, a
 # confirmed invoice is never deleted, a party on an invoice is never deleted.
 
@@ -242,14 +285,31 @@ def _committed(target, attribute: str):
     return values[0] if values else None
 
 
+def locking_invoice(delivery_id: int | None, connection=None) -> str | None:
+    """The number of the confirmed invoice the delivery ``delivery_id`` is on as the database has it
+    (before the change being checked is written), or None."""
+    if delivery_id is None:
+        return None
+    delivery = ServiceDelivery.__table__
+    query = (
+        sa.select(_billing.c.number)
+        .select_from(delivery)
+        .join(_line, sa.and_(*line_of(delivery.c, _line.c)))
+        .join(_billing, sa.and_(_billing.c.id == _line.c.invoice_id, *confirmed_for(delivery.c, _billing.c)))
+        .where(delivery.c.id == delivery_id)
+        .limit(1)
+    )
+    if connection is not None:
+        return connection.scalar(query)
+    with db.session.no_autoflush:
+        return db.session.scalar(query)
+
+
 def _refuse_locked_delivery(mapper, connection, target) -> None:
-    invoice_id = _committed(target, "invoice_id")
-    if invoice_id is None:
-        return
-    row = connection.execute(sa.select(Invoice.status, Invoice.number).where(Invoice.id == invoice_id)).first()
-    if row is not None and row.status != InvoiceStatus.DRAFT:
+    number = locking_invoice(target.id, connection)
+    if number is not None:
         raise RuleViolation(
-            {"invoice": str(_l("This delivery is on invoice %(number)s and can no longer change.", number=row.number))}
+            {"invoice": str(_l("This delivery is on invoice %(number)s and can no longer change.", number=number))}
         )
 
 

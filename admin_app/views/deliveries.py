@@ -27,8 +27,8 @@ def quantity(view, context, model, name) -> str:
 
 
 def _invoice(view, context, model, name):
-    """The confirmed invoice the delivery is on: a draft links no deliveries (it bills those of
-    its month on no invoice), confirming it links them."""
+    """The confirmed invoice the delivery is on: its month's, when it has a line of the delivery's
+    key (a draft bills nothing yet). Joined into the page's one query, as a related record is."""
     invoice = model.invoice
     if invoice is None:
         return ""

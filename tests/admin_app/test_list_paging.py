@@ -202,7 +202,7 @@ def test_each_invoiced_delivery_links_its_invoice(filled, login_as):
         confirm_invoice(invoice)
         invoice = invoice.id
         invoiced = set(
-            db.session.scalars(sa.select(ServiceDelivery.id).where(ServiceDelivery.invoice_id == invoice)).all()
+            db.session.scalars(sa.select(ServiceDelivery.id).where(ServiceDelivery.invoice.has(id=invoice))).all()
         )
     client = login_as("head")
     html = page(client, f"{DELIVERIES}?page_size=100")

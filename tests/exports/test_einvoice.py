@@ -190,7 +190,6 @@ def _clear_invoicing() -> None:
     """Each example starts with no invoice and no delivery (the rules refuse deleting a confirmed
     invoice through the ORM; a test clears the rows directly)."""
     db.session.rollback()
-    db.session.execute(sa.update(ServiceDelivery).values(invoice_id=None))
     for model in (InvoiceLine, InvoiceEvent, ServiceDelivery):
         db.session.execute(sa.delete(model))
     db.session.execute(sa.delete(Invoice).where(Invoice.kind == InvoiceKind.CREDIT_NOTE))

@@ -51,7 +51,7 @@ def test_a_failed_confirmation_consumes_no_number_and_locks_nothing(ctx):
     assert invoice.status == InvoiceStatus.DRAFT and invoice.number is None and invoice.sequence is None
     assert [e.status for e in invoice.events] == [InvoiceStatus.DRAFT]
     assert not ctx.session.get(ServiceDelivery, delivery.id).locked
-    assert ctx.session.get(ServiceDelivery, delivery.id).invoice_id is None
+    assert ctx.session.get(ServiceDelivery, delivery.id).invoice is None
     assert not ctx.session.scalar(sa.select(InvoiceCounter.last_number).where(InvoiceCounter.year == 2026))
     # When it works the next time, the number is the first of the year: none was lost.
     assert confirm_invoice(invoice, today=CONFIRMED_ON).number == "2026-0001"
@@ -66,7 +66,7 @@ def test_a_failed_generation_leaves_no_draft_and_no_delivery_taken(ctx):
     assert ctx.session.scalar(sa.select(sa.func.count(Invoice.id))) == 0
     assert ctx.session.scalar(sa.select(sa.func.count(InvoiceLine.id))) == 0
     delivery = ctx.session.get(ServiceDelivery, delivery.id)
-    assert delivery.invoice_id is None
+    assert delivery.invoice is None
     assert generate_invoice(MONTH).total > 0
 
 
@@ -82,4 +82,4 @@ def test_a_failed_regeneration_keeps_the_draft_as_it_was(ctx):
     draft = ctx.session.get(Invoice, draft.id)
     assert draft.total == total and [line.id for line in draft.lines] == lines
     # So it is stale: the delivery added before the failed regeneration is still not on it.
-    assert stale(draft) and ctx.session.get(ServiceDelivery, first.id).invoice_id is None
+    assert stale(draft) and ctx.session.get(ServiceDelivery, first.id).invoice is None

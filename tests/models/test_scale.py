@@ -83,9 +83,9 @@ def test_a_month_of_it_invoices(app):
         payable_total = sa.select(sa.func.sum(ServiceDelivery.amount)).where(payable(first, month_end(first)))
         expected = db.session.scalar(payable_total)
         assert invoice.total == expected > 0
-        # Confirming links exactly the deliveries the draft's lines bill.
+        # Once confirmed, it bills exactly the deliveries the draft's lines bill.
         confirm_invoice(invoice)
-        linked = sa.select(sa.func.sum(ServiceDelivery.amount)).where(ServiceDelivery.invoice_id == invoice.id)
+        linked = sa.select(sa.func.sum(ServiceDelivery.amount)).where(ServiceDelivery.invoice.has(id=invoice.id))
         assert db.session.scalar(linked) == expected
 
 
