@@ -204,9 +204,10 @@ def line_count(invoice: Invoice) -> int:
 
 
 def deliveries_to_invoice(month: date) -> int:
-    """How many deliveries generating or confirming the invoice of ``month`` groups or links: the
-    month's payable deliveries not yet on an invoice (what tells a long job from a quick one)."""
-    return db.session.scalar(sa.select(sa.func.count(D.id)).where(_unlinked(month_start(month))))
+    """How many deliveries generating or confirming the invoice of ``month`` groups or checks: the
+    month's payable deliveries (what tells a long job from a quick one). A month has one invoice, so
+    while it is a draft none of them is on another."""
+    return db.session.scalar(sa.select(sa.func.count(D.id)).where(_payable(month_start(month))))
 
 
 def _update_total(invoice: Invoice) -> None:

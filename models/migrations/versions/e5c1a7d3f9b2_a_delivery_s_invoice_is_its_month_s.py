@@ -19,7 +19,7 @@ linked delivery has no line of its key or a delivery of a confirmed month has a 
 links each billed delivery again.
 
 Revision ID: e5c1a7d3f9b2
-Revises: e5b7d9f1a3c6
+Revises: b2c4e6a8d0f1
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e5c1a7d3f9b2"
-down_revision = "e5b7d9f1a3c6"
+down_revision = "b2c4e6a8d0f1"
 branch_labels = None
 depends_on = None
 
