@@ -3,6 +3,7 @@ previewed and saved by jobs the user finds under My downloads (the preview's lin
 first-contact e-mail to more than YOUTH_MAIL_BACKGROUND young people is sent by a job, never twice."""
 
 import re
+import threading
 from io import BytesIO
 
 import pytest
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 import models.youth_import
 from admin_app.background import wait_for_local_jobs
-from models import Outreach, YouthRound, db
+from models import ContactAttempt, Outreach, OutreachStatus, YouthRound, db
 from tests.admin_app.helpers import TUPLE_CHOICES, page, signed_in
 from tests.admin_app.test_reminders import inbox  # noqa: F401  (the real SMTP server fixture)
 from tests.admin_app.test_youth_guarantee import QUERIED, RECEIVED, URL, confirm, upload
@@ -152,3 +153,74 @@ def test_a_csv_list_is_streamed_the_same(app, client, manager, background):
     status = finished(app, client, response)
     html = page(client, status["result_url"])
     assert html.count("<tr class=") == 5 and "Noor3" in html
+
+
+def _ids(app) -> str:
+    with app.app_context():
+        return ",".join(str(i) for i in db.session.scalars(sa.select(Outreach.id).order_by(Outreach.id)))
+
+
+def _imported(app, client, n: int) -> None:
+    app.config["YOUTH_BACKGROUND_ROWS"] = 1000
+    confirm(client, upload(client, [young(i) for i in range(1, n + 1)]).get_data(as_text=True))
+    assert count(app, Outreach) == n
+
+
+def test_the_first_email_to_many_is_a_job_that_mails_each_once(app, client, manager, background, inbox):  # noqa: F811
+    _imported(app, client, 4)
+    ids = _ids(app)
+    assert "youth-mail-background" in page(client, URL + f"mail/?ids={ids}")
+    status = finished(app, client, client.post(URL + "mail/", data={"ids": ids, "csrf_token": csrf_token(client, URL)}))
+    assert status["status"] == "done" and status["percent"] == 100, status
+    assert re.findall(r"\d+", status["message"]) == ["4"] and status["result_url"] == URL
+    assert sorted(m["To"] for m in inbox.messages) == [f"noor{i}@example.ee" for i in range(1, 5)]
+    assert count(app, ContactAttempt, ContactAttempt.channel == "email") == 4
+    assert count(app, Outreach, Outreach.status == OutreachStatus.NO_ANSWER.value) == 4
+
+    # The same list sent again (a job tried again, the button pressed twice): nobody gets it twice.
+    with app.app_context():
+        from flask_login import login_user
+
+        from admin_app.background import start_job
+        from models import User
+
+        with app.test_request_context("/admin/youth/mail/"):
+            login_user(db.session.scalar(sa.select(User).where(User.email == "case-manager@test.ee")))
+            again = start_job("youth-first-mail", title="again", params={"ids": ids.split(",")}, rows_total=4).id
+    wait_for_local_jobs(app)
+    assert re.findall(r"\d+", client.get(f"/admin/downloads/{again}/status").get_json()["message"]) == ["0"]
+    assert len(inbox.messages) == 4 and count(app, ContactAttempt) == 4
+
+
+def test_two_sendings_at_once_mail_each_person_once(app, client, manager, background, inbox):  # noqa: F811
+    """Two senders over the same list at the same moment (two jobs on two workers): the database lets
+    one claim through per person."""
+    _imported(app, client, 6)
+    ids = [int(i) for i in _ids(app).split(",")]
+    results, problems = [], []
+
+    def send():
+        from admin_app.youth_mail import send_first_mails
+
+        try:
+            with app.app_context():
+                results.append(send_first_mails(ids, None))
+        except Exception as e:  # reported below, not lost in the thread
+            problems.append(e)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not problems
+    assert sum(sent for sent, _ in results) == 6
+    assert sorted(m["To"] for m in inbox.messages) == sorted(f"noor{i}@example.ee" for i in range(1, 7))
+    assert count(app, ContactAttempt) == 6
+
+
+def test_a_few_are_still_sent_within_the_request(app, client, manager, background, inbox):  # noqa: F811
+    _imported(app, client, 2)
+    response = client.post(URL + "mail/", data={"ids": _ids(app), "csrf_token": csrf_token(client, URL)})
+    assert response.status_code == 302 and "/admin/downloads/" not in response.headers["Location"]
+    assert len(inbox.messages) == 2
