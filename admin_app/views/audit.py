@@ -121,10 +121,24 @@ class AuditView(RegisterView):
         return self._wanted(super().get_count_query())
 
 
-def _accesses(client_id: int) -> list[AccessEvent]:
+def _accesses(person) -> list[AccessEvent]:
+    """Each time ``person`` (a client, or a young person's outreach record) was seen: as the client,
+    or by their personal code (a young person's record, also before they became a client)."""
+    seen = [AccessEvent.personal_code == person.personal_code] if person.personal_code else []
+    if isinstance(person, Client):
+        seen.append(AccessEvent.client_id == person.id)
     return db.session.scalars(
-        sa.select(AccessEvent).where(AccessEvent.client_id == client_id).order_by(AccessEvent.at, AccessEvent.id)
+        sa.select(AccessEvent).where(sa.or_(*seen)).order_by(AccessEvent.at, AccessEvent.id)
     ).all()
+
+
+def _person_models() -> dict:
+    """The registers whose records are people logged by personal code (``access_by_personal_code``)."""
+    return {
+        m.class_.__tablename__: m.class_
+        for m in db.Model.registry.mappers
+        if getattr(m.class_, "access_by_personal_code", False)
+    }
 
 
 class AccessLogView(SecuredMixin, BaseView):
@@ -136,31 +150,43 @@ class AccessLogView(SecuredMixin, BaseView):
     def is_visible(self) -> bool:
         return False  # opened from a client's details page
 
-    def _client(self) -> Client:
+    def _person(self):
+        """The client (``client_id``), or the person a record is (``table`` and ``record_id``: a young
+        person on a youth guarantee list), whose log is asked for; with the address of their page."""
+        if "table" in request.args:
+            model = _person_models().get(request.args.get("table", ""))
+            person = db.session.get(model, request.args.get("record_id", type=int) or 0) if model else None
+            if person is None:
+                abort(404)
+            admin = self.admin._views
+            view = next((v for v in admin if getattr(v, "model", None) is model), None)
+            back = url_for(f"{view.endpoint}.details_view", id=person.id) if view else None
+            return person, back, {"table": model.__tablename__, "record_id": person.id}
         client = db.session.get(Client, request.args.get("client_id", type=int) or 0)
         if client is None:
             abort(404)
-        return client
+        return client, url_for("clients.details_view", id=client.id), {"client_id": client.id}
 
     @shows_no_person
     @expose("/")
     def index(self):
-        client = self._client()
+        person, back, args = self._person()
         return self.render(
             "admin/access_log.html",
-            client=client,
-            events=_accesses(client.id),
+            client=person,
+            back_url=back,
+            events=_accesses(person),
             kinds={k.value: str(k) for k in AccessKind},
             local_time=local_time,
-            xlsx_url=url_for(".xlsx", client_id=client.id),
+            xlsx_url=url_for(".xlsx", **args),
         )
 
     @shows_no_person
     @expose("/xlsx/")
     def xlsx(self):
-        client = self._client()
-        body = access_workbook(client, _accesses(client.id), str(get_locale() or "et"), local_time)
-        name = f"kes-nagi-{client.id}-{datetime.now(TALLINN):%Y-%m-%d}.xlsx"
+        person, _, _ = self._person()
+        body = access_workbook(person, _accesses(person), str(get_locale() or "et"), local_time)
+        name = f"kes-nagi-{person.id}-{datetime.now(TALLINN):%Y-%m-%d}.xlsx"
         return Response(
             body,
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
