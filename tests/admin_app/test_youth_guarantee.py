@@ -220,6 +220,19 @@ def test_opening_a_young_persons_record_is_in_the_access_log_like_a_clients(app,
     assert manager.get(log_url.replace("&amp;", "&")).status_code == 403, "only the head reads the log"
     assert head.get("/admin/access-log/?table=user&record_id=1").status_code == 404, "no person's log by any table"
 
+    exported = manager.get(URL + "export/csv/")
+    assert exported.status_code == 200 and personal_code in exported.get_data(as_text=True)
+    with app.app_context():
+        db.session.remove()
+        assert (
+            db.session.scalar(
+                sa.select(AccessEvent.personal_code).where(
+                    AccessEvent.kind == "export", AccessEvent.client_id.is_(None)
+                )
+            )
+            == personal_code
+        ), "an exported row is logged by personal code too"
+
     # Made a client: the client's log shows who saw them on the list, before they were one.
     with app.app_context():
         from models import make_client
@@ -230,4 +243,4 @@ def test_opening_a_young_persons_record_is_in_the_access_log_like_a_clients(app,
         new_client, _ = make_client(record, None)
         db.session.commit()
         client_id = new_client.id
-    assert page(head, f"/admin/access-log/?client_id={client_id}").count("Case Manager") == 2
+    assert page(head, f"/admin/access-log/?client_id={client_id}").count("Case Manager") == 3
