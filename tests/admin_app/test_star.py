@@ -87,6 +87,13 @@ def test_the_accountant_and_the_registrar_see_no_queue(app, two_managers, role):
     other = signed_in(app, app.test_client(), role)
     assert other.get(STAR).status_code == 403
     assert f'href="{STAR}"' not in page(other, "/admin/")
+    item = item_of(app, two_managers["steps"]["maie"])
+    token = csrf_token(other, "/admin/")
+    for url in (f"{STAR}details/?id={item.id}", f"{STAR}action/all/?action=entered", f"{STAR}export/csv/"):
+        assert other.get(url).status_code == 403, url
+    assert other.post(f"{STAR}{item.id}/entered/", data={"csrf_token": token}).status_code == 403
+    assert other.post(f"{STAR}action/all/?action=entered", data={"csrf_token": token}).status_code == 403
+    assert item_of(app, two_managers["steps"]["maie"]).state == StarState.NEW
 
 
 def test_a_saved_step_waits_until_marked_and_an_edit_brings_it_back(app, client, two_managers):
