@@ -123,6 +123,14 @@ class Config:
     BACKGROUND_REPORT_DAYS = _int("BACKGROUND_REPORT_DAYS", 366)
     # and the "who saw the data" workbook of a client seen more times than this.
     BACKGROUND_ACCESS_LOG_ROWS = _int("BACKGROUND_ACCESS_LOG_ROWS", 20_000)
+    # Youth guarantee: a record not contacted this many days after its list arrived shows on the home page.
+    YOUTH_CONTACT_DAYS = _int("YOUTH_CONTACT_DAYS", 14)
+    # A list round with more rows than this is previewed and saved as a background job (My downloads);
+    # one with more than YOUTH_MAX_ROWS is refused.
+    YOUTH_BACKGROUND_ROWS = _int("YOUTH_BACKGROUND_ROWS", 5000)
+    YOUTH_MAX_ROWS = _int("YOUTH_MAX_ROWS", 100_000)
+    # The first-contact e-mail to more young people than this is sent by a background job.
+    YOUTH_MAIL_BACKGROUND = _int("YOUTH_MAIL_BACKGROUND", 200)
     # Archived clients, providers and letters are kept this many years before the administrator may delete them.
     RETENTION_YEARS = _int("RETENTION_YEARS", 10)
 
@@ -131,8 +139,6 @@ class Config:
     # Legal terms (the law is under review, so they are settings). Memorandum and request for
     # explanation: answered within this many calendar days of registration ...
     LETTER_ANSWER_DAYS = _int("LETTER_ANSWER_DAYS", 30)
-    # Youth guarantee: a record not contacted this many days after its list arrived shows on the home page.
-    YOUTH_CONTACT_DAYS = _int("YOUTH_CONTACT_DAYS", 14)
     # ... extendable up to this many months from registration.
     LETTER_EXTENDED_MONTHS = _int("LETTER_EXTENDED_MONTHS", 2)
     # A letter for another body is forwarded within this many working days.

@@ -72,7 +72,8 @@ class AuditEvent(db.Model):
 
 
 class AccessEvent(db.Model):
-    """One time a client's data was seen: who, when, which client, how (details, edit, case file, export)."""
+    """One time a person's data was seen: who, when, which client (or, for a young person on a youth
+    guarantee list who is no client, which personal code), how (details, edit, case file, export)."""
 
     __tablename__ = "access_event"
 
@@ -81,7 +82,9 @@ class AccessEvent(db.Model):
     user_id: Mapped[int | None] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(sa.String(255))
     # No foreign key: who saw a client stays known after the client is deleted.
-    client_id: Mapped[int] = mapped_column(index=True)
+    client_id: Mapped[int | None] = mapped_column(index=True)
+    #: The person seen, for a record of someone not (yet) a client (a young person on a list round).
+    personal_code: Mapped[str | None] = mapped_column(sa.String(11), index=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
     table_name: Mapped[str | None] = mapped_column(sa.String(64))
     record_id: Mapped[int | None]

@@ -310,6 +310,30 @@ def mark_entered(items, by: User | None, reference: str | None = None, seen: dic
     return marked
 
 
+def mark_seen(items, by: User | None, seen: dict, reference: str | None = None) -> tuple[int, list[StarItem]]:
+    """Mark in bulk what the user saw: ``seen`` holds each item's ``fields_stamp`` as their list or
+    confirmation page showed it. An item whose record changed since (or that they were never shown)
+    is left waiting and returned, to be named to them; the rest are marked. Returns (marked, refused)."""
+    refused, fine = [], []
+    for item in items:
+        record = item.record if kind_of(item.kind) is not None else None
+        if record is not None and seen.get(item.id) != fields_stamp(item, record):
+            refused.append(item)
+        else:
+            fine.append(item)  # unchanged, or its record is gone (``mark_entered`` drops it)
+    return mark_entered(fine, by, reference), refused
+
+
+def seen_stamps(values: list[str]) -> dict[int, str]:
+    """``{item id: stamp}`` from a form's ``seen`` values, each ``"<id>:<stamp>"``; others are ignored."""
+    stamps: dict[int, str] = {}
+    for value in values:
+        key, _, stamp = str(value).partition(":")
+        if key.isdigit() and stamp:
+            stamps[int(key)] = stamp
+    return stamps
+
+
 # --- What waits ---------------------------------------------------------------------------------
 
 

@@ -112,6 +112,9 @@ class YouthLayout(db.Model):
 class Outreach(Versioned, db.Model):
     """Väljaulatuv töö: one young person on one round, the case manager reaching out and the outcome."""
 
+    #: Opening a record is logged like a client's, by the young person's personal code (``access_event``).
+    access_by_personal_code = True
+
     __tablename__ = "youth_outreach"
     __table_args__ = (
         choice_check("status", OutreachStatus),

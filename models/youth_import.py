@@ -4,23 +4,22 @@ fields, every row previewed, and the round saved in one transaction when the use
 Nobody has published the file's exact columns, so the mapping is guessed from the headings (Estonian
 first) and remembered per layout (``YouthLayout``) for the next round."""
 
-import csv
 import hashlib
-import io
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 
 from . import codes
 from .base import db
 from .clients import Client
 from .text import text_error
+from .youth_file import MAX_ROWS, ImportError_, count_rows, open_table, read_table  # noqa: F401 (their home)
 from .youth_guarantee import MAX_AGE, MIN_AGE, Half, Outreach, YouthLayout, YouthRound, mail_template
 
 #: juhtum's fields a list's column can go into, with the headings that name them (Estonian first).
@@ -50,62 +49,14 @@ FIELDS: dict[str, tuple] = {
     ),
     "employment": (_l("Last employment"), ("viimane tootamine", "tootamine", "viimane tookoht", "employment")),
 }
-#: A list can hold several thousand people; a file over this many rows is refused with a message.
-MAX_ROWS = 20000
-
-
-class ImportError_(ValueError):
-    """A file that cannot be read as a list; the message is for the person who chose it."""
+#: Rows previewed against the clients and earlier rounds at a time, and saved at a time.
+BATCH = 1000
 
 
 def _plain(text) -> str:
     """A heading compared without case, accents, punctuation or extra spaces: 'Töötamine' → 'tootamine'."""
     text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode().lower()
     return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9@ -]+", " ", text)).strip()
-
-
-def read_table(data: bytes, file_name: str) -> tuple[list[str], list[tuple[int, list]]]:
-    """The headings and the rows (spreadsheet row number, cells) of an xlsx or CSV file."""
-    name = (file_name or "").lower()
-    try:
-        if name.endswith(".xlsx"):
-            # Read-only: the sheet is streamed, not loaded whole (a list of thousands stays small in memory).
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                rows = [(n, list(r)) for n, r in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)]
-            finally:
-                book.close()
-        elif name.endswith((".csv", ".txt")):
-            rows = [(n, r) for n, r in enumerate(_csv_rows(data), start=1)]
-        else:
-            raise ImportError_(_l("Choose an xlsx or CSV file."))
-    except ImportError_:
-        raise
-    except Exception:  # any file openpyxl or csv cannot read is the user's file, not a fault
-        raise ImportError_(
-            _l("The file could not be read as a list: is it an xlsx or CSV file saved from STAR?")
-        ) from None
-    rows = [(n, r) for n, r in rows if any(c not in (None, "") for c in r)]
-    if not rows:
-        raise ImportError_(_l("The file holds no rows."))
-    if len(rows) - 1 > MAX_ROWS:
-        raise ImportError_(_l("The file holds more than %(n)s rows.", n=MAX_ROWS))
-    headings = ["" if c is None else str(c).strip() for c in rows[0][1]]
-    return headings, rows[1:]
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1257")
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
-        dialect.delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return list(csv.reader(io.StringIO(text), dialect))
 
 
 def layout_key(headings: list[str]) -> str:
@@ -196,51 +147,72 @@ def preview(
 ) -> list[PreviewRow]:
     """Every row of the file: new, already a client, on an earlier round, or an error (a personal
     code failing its checksum, an age outside 16–26 on the query date, a duplicate in the file)."""
-    code_heading = headings[mapping["personal_code"]] or str(_l("Personal ID code"))
-    out: list[PreviewRow] = []
+    return list(preview_rows(headings, rows, mapping, queried_on))
+
+
+def preview_rows(
+    headings: list[str], rows: Iterable[tuple[int, list]], mapping: dict[str, int | None], queried_on: date
+) -> Iterator[PreviewRow]:
+    """``preview`` one row after another as ``rows`` are read, looked up against the clients and the
+    earlier rounds ``BATCH`` rows at a time: only the personal codes seen are kept (for duplicates)."""
     first_row: dict[str, int] = {}
+    batch: list[PreviewRow] = []
     for number, cells in rows:
-        v = {f: _cell(cells, i) for f, i in mapping.items() if f in FIELDS}
-        whole = v.pop("name", None)
-        if whole and not (v.get("first_name") and v.get("last_name")):
-            parts = whole.split()
-            v["first_name"], v["last_name"] = " ".join(parts[:-1]) or parts[0], parts[-1]
-        r = PreviewRow(number, v)
-        try:
-            v["personal_code"] = codes.personal_code(v.get("personal_code") or "")
-            v["birth_date"] = codes.birth_date(v["personal_code"])
-            age = codes.age_on(v["birth_date"], queried_on)
-            if not MIN_AGE <= age <= MAX_AGE:
-                r.errors.append(
-                    (
-                        code_heading,
-                        str(_l("Aged %(age)s on the query date, not %(a)s–%(b)s.", age=age, a=MIN_AGE, b=MAX_AGE)),
-                    )
-                )
-            if v["personal_code"] in first_row:
-                r.errors.append(
-                    (
-                        code_heading,
-                        str(_l("Duplicate: the same person is on row %(row)s.", row=first_row[v["personal_code"]])),
-                    )
-                )
-            else:
-                first_row[v["personal_code"]] = number
-        except codes.CodeError as e:
-            r.errors.append((code_heading, str(e)))
-        for name in ("first_name", "last_name", *_CONTACT_FIELDS):
-            message = _text_problem(name, v.get(name))
-            if message:
-                column = mapping.get(name) if mapping.get(name) is not None else mapping.get("name")
-                r.errors.append((headings[column] if column is not None else "", message))
-        if not (v.get("first_name") and v.get("last_name")):
-            column = mapping.get("name") if mapping.get("name") is not None else mapping.get("last_name")
-            r.errors.append((headings[column] if column is not None else "", str(_l("The name is missing."))))
-        out.append(r)
-    _find_known(out)
-    for r in out:
+        batch.append(_previewed(headings, number, cells, mapping, queried_on, first_row))
+        if len(batch) == BATCH:
+            yield from _known(batch)
+            batch = []
+    yield from _known(batch)
+
+
+def _known(batch: list[PreviewRow]) -> list[PreviewRow]:
+    _find_known(batch)
+    for r in batch:
         r.kind = ERROR if r.errors else CLIENT if r.client_id else EARLIER if r.earlier_id else NEW
-    return out
+    return batch
+
+
+def _previewed(
+    headings: list[str], number: int, cells: list, mapping: dict, queried_on: date, first_row: dict[str, int]
+) -> PreviewRow:
+    code_heading = headings[mapping["personal_code"]] or str(_l("Personal ID code"))
+    v = {f: _cell(cells, i) for f, i in mapping.items() if f in FIELDS}
+    whole = v.pop("name", None)
+    if whole and not (v.get("first_name") and v.get("last_name")):
+        parts = whole.split()
+        v["first_name"], v["last_name"] = " ".join(parts[:-1]) or parts[0], parts[-1]
+    r = PreviewRow(number, v)
+    try:
+        v["personal_code"] = codes.personal_code(v.get("personal_code") or "")
+        v["birth_date"] = codes.birth_date(v["personal_code"])
+        age = codes.age_on(v["birth_date"], queried_on)
+        if not MIN_AGE <= age <= MAX_AGE:
+            r.errors.append(
+                (
+                    code_heading,
+                    str(_l("Aged %(age)s on the query date, not %(a)s–%(b)s.", age=age, a=MIN_AGE, b=MAX_AGE)),
+                )
+            )
+        if v["personal_code"] in first_row:
+            r.errors.append(
+                (
+                    code_heading,
+                    str(_l("Duplicate: the same person is on row %(row)s.", row=first_row[v["personal_code"]])),
+                )
+            )
+        else:
+            first_row[v["personal_code"]] = number
+    except codes.CodeError as e:
+        r.errors.append((code_heading, str(e)))
+    for name in ("first_name", "last_name", *_CONTACT_FIELDS):
+        message = _text_problem(name, v.get(name))
+        if message:
+            column = mapping.get(name) if mapping.get(name) is not None else mapping.get("name")
+            r.errors.append((headings[column] if column is not None else "", message))
+    if not (v.get("first_name") and v.get("last_name")):
+        column = mapping.get("name") if mapping.get("name") is not None else mapping.get("last_name")
+        r.errors.append((headings[column] if column is not None else "", str(_l("The name is missing."))))
+    return r
 
 
 def _find_known(rows: list[PreviewRow]) -> None:
@@ -284,34 +256,58 @@ def round_errors(year: int | None, half: str | None, queried_on: date | None, re
 
 
 def save_round(
-    round_: YouthRound, headings: list[str], mapping: dict, rows: list[PreviewRow]
+    round_: YouthRound,
+    headings: list[str],
+    mapping: dict,
+    rows: Iterable[PreviewRow],
+    report: Callable[[int], None] | None = None,
 ) -> tuple[YouthRound, int]:
     """Save the round, its mapping and one outreach record per row without an error, all in one
-    transaction: if anything fails, nothing is saved. Returns the round and how many records."""
+    transaction: if anything fails, nothing is saved. ``rows`` may be a stream (``preview_rows``): the
+    records are written ``BATCH`` at a time, ``report(rows read)`` after each. Returns the round and
+    how many records."""
+    saved = read = 0
     try:
         db.session.add(round_)
         mail_template()  # the first-contact e-mail is there to edit before anyone sends it
         remember_mapping(headings, mapping)
-        records = [
-            Outreach(
-                round=round_,
-                earlier_id=r.earlier_id,
-                client_id=r.client_id,
-                personal_code=r.values["personal_code"],
-                first_name=r.values.get("first_name"),
-                last_name=r.values.get("last_name"),
-                birth_date=r.values.get("birth_date"),
-                **{f: r.values.get(f) or None for f in _CONTACT_FIELDS},
-            )
-            for r in rows
-            if not r.errors
-        ]
-        db.session.add_all(records)
+        batch: list[Outreach] = []
+        for r in rows:
+            read += 1
+            if not r.errors:
+                batch.append(_record(round_, r))
+            if read % BATCH == 0:
+                saved += _flushed(batch, report, read)
+                batch = []
+        saved += _flushed(batch, report, read)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return round_, len(records)
+    return round_, saved
+
+
+def _record(round_: YouthRound, r: PreviewRow) -> Outreach:
+    return Outreach(
+        round=round_,
+        earlier_id=r.earlier_id,
+        client_id=r.client_id,
+        personal_code=r.values["personal_code"],
+        first_name=r.values.get("first_name"),
+        last_name=r.values.get("last_name"),
+        birth_date=r.values.get("birth_date"),
+        **{f: r.values.get(f) or None for f in _CONTACT_FIELDS},
+    )
+
+
+def _flushed(batch: list[Outreach], report, read: int) -> int:
+    db.session.add_all(batch)
+    db.session.flush()
+    for record in batch:  # written: the session need not hold thousands of records until the commit
+        db.session.expunge(record)
+    if report:
+        report(read)
+    return len(batch)
 
 
 _CONTACT_FIELDS = (

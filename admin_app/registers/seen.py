@@ -30,6 +30,14 @@ def client_ids_of(model) -> list[int]:
     return []
 
 
+def personal_code_of(model) -> str | None:
+    """The personal code a record is logged by when it is a person who need not be a client (a young
+    person on a youth guarantee list: ``access_by_personal_code`` on its model)."""
+    if getattr(type(model), "access_by_personal_code", False):
+        return getattr(model, "personal_code", None)
+    return None
+
+
 def client_column(model):
     """The column naming a row's client, for registers whose rows belong to one client (else None)."""
     if model is Client:
@@ -67,14 +75,29 @@ def _common() -> dict:
     return dict(at=datetime.now(UTC), user_id=user_id, actor=actor, url=request.full_path.rstrip("?"))
 
 
-def note_seen(client_ids, kind: AccessKind, table_name: str | None = None, record_id: int | None = None) -> None:
-    """Record (when the request has been answered) that the signed-in user saw these clients' data."""
-    if not client_ids:
+def note_seen(
+    client_ids,
+    kind: AccessKind,
+    table_name: str | None = None,
+    record_id: int | None = None,
+    personal_code: str | None = None,
+) -> None:
+    """Record (when the request has been answered) that the signed-in user saw these clients' data,
+    or the data of the person with ``personal_code`` (who need not be a client)."""
+    if not client_ids and not personal_code:
         return
     _queue()
     common = _common()
     g._seen_rows.extend(
-        dict(common, client_id=c, kind=kind.value, table_name=table_name, record_id=record_id) for c in client_ids
+        dict(
+            common,
+            client_id=c,
+            personal_code=personal_code,
+            kind=kind.value,
+            table_name=table_name,
+            record_id=record_id,
+        )
+        for c in (client_ids or [None])
     )
 
 
@@ -83,17 +106,22 @@ def _note_rows(rows, kind: AccessKind, table_name: str) -> None:
     INSERT … SELECT after the answer: an export or an invoice of thousands of clients costs one statement."""
     rows = rows.subquery()
     common = _common()
+    by_code = "personal_code" in rows.c
     select = sa.select(
         *(sa.literal(value, type_=AccessEvent.__table__.c[key].type).label(key) for key, value in common.items()),
         sa.literal(kind.value).label("kind"),
         sa.literal(table_name).label("table_name"),
         rows.c.client_id,
         rows.c.record_id,
-    ).where(rows.c.client_id.is_not(None))
-    _queue()
-    g._seen_selects.append(
-        sa.insert(AccessEvent.__table__).from_select([*common, "kind", "table_name", "client_id", "record_id"], select)
+        *([rows.c.personal_code] if by_code else []),
+    ).where(
+        sa.or_(rows.c.client_id.is_not(None), rows.c.personal_code.is_not(None))
+        if by_code
+        else rows.c.client_id.is_not(None)
     )
+    columns = [*common, "kind", "table_name", "client_id", "record_id", *(["personal_code"] if by_code else [])]
+    _queue()
+    g._seen_selects.append(sa.insert(AccessEvent.__table__).from_select(columns, select))
 
 
 def _clients_link(model):
@@ -112,7 +140,11 @@ def note_exported(query, model) -> None:
     """One access row per exported row and client of it, written by one INSERT … SELECT."""
     pk = sa.inspect(model).primary_key[0]
     column = client_column(model)
-    if column is not None:
+    if column is not None and getattr(model, "access_by_personal_code", False):
+        rows = query.with_entities(
+            column.label("client_id"), pk.label("record_id"), model.personal_code.label("personal_code")
+        ).order_by(None)
+    elif column is not None:
         rows = query.with_entities(column.label("client_id"), pk.label("record_id")).order_by(None)
     elif (link := _clients_link(model)) is not None:
         _table, link_row, link_client = link
@@ -142,7 +174,13 @@ class SeenMixin:
         if model is not None and request.method == "GET":
             edit = (request.endpoint or "").endswith(".edit_view")
             kind = AccessKind.EDIT if edit else AccessKind.DETAILS
-            note_seen(client_ids_of(model), kind, self.model.__tablename__, getattr(model, "id", None))
+            note_seen(
+                client_ids_of(model),
+                kind,
+                self.model.__tablename__,
+                getattr(model, "id", None),
+                personal_code=personal_code_of(model),
+            )
         return model
 
     def history_url(self, model) -> str | None:
@@ -159,9 +197,13 @@ class SeenMixin:
     def access_log_url(self, model) -> str | None:
         """Who saw this client's data, for those who may know it."""
         log = next((v for v in self.admin._views if v.endpoint == "access_log"), None)
-        if not isinstance(model, Client) or log is None or not log.is_accessible():
+        if log is None or not log.is_accessible():
             return None
-        return url_for("access_log.index", client_id=model.id)
+        if isinstance(model, Client):
+            return url_for("access_log.index", client_id=model.id)
+        if personal_code_of(model):
+            return url_for("access_log.index", table=self.model.__tablename__, record_id=model.id)
+        return None
 
     def exporting(self, query) -> None:
         super().exporting(query)

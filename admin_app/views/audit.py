@@ -124,20 +124,38 @@ class AuditView(RegisterView):
         return self._wanted(super().get_count_query())
 
 
-def _accesses(client_id: int, stream: bool = False):
-    """The times the client's data was seen, oldest first: a list, or (``stream``) read a chunk at a time."""
-    query = sa.select(AccessEvent).where(AccessEvent.client_id == client_id).order_by(AccessEvent.at, AccessEvent.id)
+def _seen(person):
+    """The access events of ``person`` (a client, or a young person's outreach record): as the client,
+    or by their personal code (a young person's record, also before they became a client)."""
+    seen = [AccessEvent.personal_code == person.personal_code] if person.personal_code else []
+    if isinstance(person, Client):
+        seen.append(AccessEvent.client_id == person.id)
+    return sa.or_(*seen) if seen else sa.false()
+
+
+def _accesses(person, stream: bool = False):
+    """Each time ``person`` was seen, oldest first: a list, or (``stream``) read a chunk at a time."""
+    query = sa.select(AccessEvent).where(_seen(person)).order_by(AccessEvent.at, AccessEvent.id)
     if stream:
         return db.session.scalars(query.execution_options(yield_per=CHUNK_ROWS))
     return db.session.scalars(query).all()
 
 
-def _times_seen(client_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count(AccessEvent.id)).where(AccessEvent.client_id == client_id))
+def _times_seen(person) -> int:
+    return db.session.scalar(sa.select(sa.func.count(AccessEvent.id)).where(_seen(person)))
 
 
-def _workbook_name(client: Client) -> str:
-    return f"kes-nagi-{client.id}-{datetime.now(TALLINN):%Y-%m-%d}.xlsx"
+def _workbook_name(person) -> str:
+    return f"kes-nagi-{person.id}-{datetime.now(TALLINN):%Y-%m-%d}.xlsx"
+
+
+def _person_models() -> dict:
+    """The registers whose records are people logged by personal code (``access_by_personal_code``)."""
+    return {
+        m.class_.__tablename__: m.class_
+        for m in db.Model.registry.mappers
+        if getattr(m.class_, "access_by_personal_code", False)
+    }
 
 
 class AccessLogView(SecuredMixin, BaseView):
@@ -149,43 +167,55 @@ class AccessLogView(SecuredMixin, BaseView):
     def is_visible(self) -> bool:
         return False  # opened from a client's details page
 
-    def _client(self) -> Client:
+    def _person(self):
+        """The client (``client_id``), or the person a record is (``table`` and ``record_id``: a young
+        person on a youth guarantee list), whose log is asked for; with the address of their page."""
+        if "table" in request.args:
+            model = _person_models().get(request.args.get("table", ""))
+            person = db.session.get(model, request.args.get("record_id", type=int) or 0) if model else None
+            if person is None:
+                abort(404)
+            admin = self.admin._views
+            view = next((v for v in admin if getattr(v, "model", None) is model), None)
+            back = url_for(f"{view.endpoint}.details_view", id=person.id) if view else None
+            return person, back, {"table": model.__tablename__, "record_id": person.id}
         client = db.session.get(Client, request.args.get("client_id", type=int) or 0)
         if client is None:
             abort(404)
-        return client
+        return client, url_for("clients.details_view", id=client.id), {"client_id": client.id}
 
     @shows_no_person
     @expose("/")
     def index(self):
-        client = self._client()
+        person, back, args = self._person()
         return self.render(
             "admin/access_log.html",
-            client=client,
-            events=_accesses(client.id),
+            client=person,
+            back_url=back,
+            events=_accesses(person),
             kinds={k.value: str(k) for k in AccessKind},
             local_time=local_time,
-            xlsx_url=url_for(".xlsx", client_id=client.id),
+            xlsx_url=url_for(".xlsx", **args),
         )
 
     @shows_no_person
     @expose("/xlsx/")
     def xlsx(self):
-        client = self._client()
-        seen = _times_seen(client.id)
-        if seen > current_app.config["BACKGROUND_ACCESS_LOG_ROWS"]:  # a busy client's: written by a job
+        person, _, args = self._person()
+        seen = _times_seen(person)
+        if seen > current_app.config["BACKGROUND_ACCESS_LOG_ROWS"]:  # a busy person's: written by a job
             download = start_job(
                 ACCESS_LOG,
-                title=gettext("Who saw the data of client no. %(id)s", id=client.id),
-                params={"client_id": client.id},
+                title=gettext("Who saw the data of client no. %(id)s", id=person.id),
+                params=args,
                 rows_total=seen,
-                file_name=_workbook_name(client),
+                file_name=_workbook_name(person),
                 mimetype=XLSX,
             )
             return redirect(url_for("downloads.progress", download_id=download.id))
-        body = access_workbook(client, _accesses(client.id), str(get_locale() or "et"), local_time)
+        body = access_workbook(person, _accesses(person), str(get_locale() or "et"), local_time)
         return Response(
-            body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{_workbook_name(client)}"'}
+            body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{_workbook_name(person)}"'}
         )
 
 
@@ -198,11 +228,13 @@ def _access_log_job(download, path: str, report) -> JobOutcome:
     view = next(v for v in current_app.extensions["admin"][0]._views if v.endpoint == "access_log")
     if not view.is_accessible():
         raise PermissionError(gettext("%(who)s may no longer read who saw the data.", who=download.owner.email))
-    client = db.session.get(Client, download.params["client_id"])
-    if client is None:
+    params = download.params
+    model = _person_models().get(params["table"]) if "table" in params else Client
+    person = db.session.get(model, params.get("record_id") or params.get("client_id") or 0) if model else None
+    if person is None:
         raise LookupError(gettext("The client no longer exists."))
-    events = Counted(_accesses(client.id, stream=True), report, CHUNK_ROWS)
-    write_access_workbook(path, client, events, _times_seen(client.id), download.language, local_time)
+    events = Counted(_accesses(person, stream=True), report, CHUNK_ROWS)
+    write_access_workbook(path, person, events, _times_seen(person), download.language, local_time)
     return JobOutcome(events.done, has_file=True)
 
 

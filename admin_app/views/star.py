@@ -25,6 +25,8 @@ from models.star import (
     fields_of,
     fields_stamp,
     load_records,
+    mark_seen,
+    seen_stamps,
     star_reference_error,
     waiting_summary,
 )
@@ -113,7 +115,11 @@ def _fields(view, context, model, name):
         for key, text, value in fields_of(model)
         if value and key not in ("personal_code", "name")
     ]
-    return Markup('<div class="small star-fields">{}</div>').format(Markup(" · ").join(parts))
+    # What this row showed, sent with the list's action form: marking it in bulk is refused if it changed since.
+    seen = Markup('<input type="hidden" name="seen" form="action_form" value="{}:{}">').format(
+        model.id, fields_stamp(model)
+    )
+    return Markup('<div class="small star-fields">{}</div>{}').format(Markup(" · ").join(parts), seen)
 
 
 def _fields_export(view, context, model, name):
@@ -137,6 +143,8 @@ class StarView(RegisterView):
     can_create = can_edit = can_delete = False
     can_export = True
     details_template = "admin/star_details.html"
+    list_template = "admin/star_list.html"
+    all_matching_actions = ("entered",)
 
     column_list = ("client", "record", "queued_at", "state", "fields")
     column_labels = {
@@ -222,11 +230,28 @@ class StarView(RegisterView):
         if not self.may_write():
             abort(403)
         items = db.session.scalars(sa.select(StarItem).where(StarItem.id.in_([int(i) for i in ids]))).all()
-        done = mark_entered([i for i in items if i.waiting], db.session.get(User, current_user.id))
+        waiting = [i for i in items if i.waiting]
+        load_records(waiting)
+        seen = seen_stamps(request.form.getlist("seen"))
+        done, refused = mark_seen(waiting, db.session.get(User, current_user.id), seen)
         db.session.commit()
         flash(ngettext("%(num)s record marked as entered in STAR.", "%(num)s records marked as entered in STAR.", done))
+        if refused:
+            flash(
+                gettext(
+                    "Not marked, because they changed after you saw them (open them and check their fields): %(items)s",
+                    items="; ".join(f"{i.client or ''} – {i.kind_label}" for i in refused),
+                ),
+                "error",
+            )
 
     def render(self, template, **kwargs):
+        if template == "admin/all_matching_confirm.html" and request.values.get("action") == "entered":
+            # The whole list marked: the confirmation shows every item's fields, and carries what it showed.
+            items = self.get_query().filter(StarItem.id.in_(self.matching_keys())).all()
+            load_records(items)
+            template = "admin/star_all_confirm.html"
+            kwargs["star_items"] = [(item, fields_of(item), fields_stamp(item)) for item in items]
         model = kwargs.get("model")
         if isinstance(model, StarItem):
             kwargs.update(

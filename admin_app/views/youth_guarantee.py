@@ -3,7 +3,7 @@ statuses; importing a round (``youth_import``), assigning case managers and send
 e-mail in bulk, making a client of a young person who wants help, and the e-mail template."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext, ngettext
@@ -27,9 +27,10 @@ from models.base import db
 from models.youth_guarantee import attempt_errors, mail_template, mail_template_errors
 
 from ..access_rules import shows_no_person
+from ..background import start_job
 from ..registers.base import RegisterView, badge, label
 from ..registers.shared import CASE_WORKERS, RememberedInline, RowRules, case_workers, signed_in_user
-from ..youth_mail import send_first_mails
+from ..youth_mail import send_first_mails, sent_message
 from .youth_import import import_page
 
 STATUS_COLOURS = {
@@ -237,14 +238,17 @@ class OutreachView(RowRules, RegisterView):
         records = self._chosen()
         waiting = [r for r in records if r.email and r.first_mail_at is None]
         if request.method == "POST":
+            ids = [r.id for r in waiting]
+            if len(ids) > current_app.config["YOUTH_MAIL_BACKGROUND"]:
+                title = gettext("First-contact e-mail to the young people (%(num)s)", num=len(ids))
+                download = start_job("youth-first-mail", title=title, params={"ids": ids}, rows_total=len(ids))
+                return redirect(url_for("downloads.progress", download_id=download.id))
             try:
-                sent, failed = send_first_mails(waiting, signed_in_user())
+                sent, failed = send_first_mails(ids, signed_in_user())
             except OSError as e:
                 flash(gettext("The mail server could not be reached: %(error)s", error=str(e)), "error")
             else:
-                flash(ngettext("%(num)s e-mail sent.", "%(num)s e-mails sent.", sent), "success")
-                if failed:
-                    flash(gettext("Not sent (refused by the mail server): %(who)s", who=", ".join(failed)), "error")
+                flash(sent_message(sent, failed), "error" if failed else "success")
                 return redirect(url_for(".index_view"))
         return self.render(
             "admin/youth_mail.html",

@@ -3,6 +3,7 @@ entered in bulk and one by one, a later edit bringing a record back, filters, ex
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -50,11 +51,17 @@ def item_of(app, step_id: int) -> StarItem:
         return item
 
 
-def mark(client, ids, url=STAR):
+def seen_on(html: str) -> list[str]:
+    """What a list page showed of each item, as its action form sends it (``<id>:<fingerprint>``)."""
+    return re.findall(r'<input type="hidden" name="seen" form="action_form" value="([^"]+)">', html)
+
+
+def mark(client, ids, url=STAR, seen=None):
+    """Tick ``ids`` on the list and mark them entered, carrying what the list page showed."""
+    html = page(client, url)
     token = csrf_token(client, url)
-    return client.post(
-        STAR + "action/", data={"action": "entered", "rowid": [str(i) for i in ids], "csrf_token": token}
-    )
+    data = {"action": "entered", "rowid": [str(i) for i in ids], "csrf_token": token}
+    return client.post(STAR + "action/", data={**data, "seen": seen_on(html) if seen is None else seen})
 
 
 def test_a_case_manager_sees_and_marks_only_their_clients_items(app, client, two_managers):
@@ -80,6 +87,13 @@ def test_the_accountant_and_the_registrar_see_no_queue(app, two_managers, role):
     other = signed_in(app, app.test_client(), role)
     assert other.get(STAR).status_code == 403
     assert f'href="{STAR}"' not in page(other, "/admin/")
+    item = item_of(app, two_managers["steps"]["maie"])
+    token = csrf_token(other, "/admin/")
+    for url in (f"{STAR}details/?id={item.id}", f"{STAR}action/all/?action=entered", f"{STAR}export/csv/"):
+        assert other.get(url).status_code == 403, url
+    assert other.post(f"{STAR}{item.id}/entered/", data={"csrf_token": token}).status_code == 403
+    assert other.post(f"{STAR}action/all/?action=entered", data={"csrf_token": token}).status_code == 403
+    assert item_of(app, two_managers["steps"]["maie"]).state == StarState.NEW
 
 
 def test_a_saved_step_waits_until_marked_and_an_edit_brings_it_back(app, client, two_managers):
@@ -227,3 +241,49 @@ def test_marking_refuses_a_record_changed_since_it_was_opened(app, client, two_m
     again = form_values(page(client, f"{STAR}details/?id={item.id}"))
     assert client.post(f"{STAR}{item.id}/entered/", data=again).status_code == 302
     assert item_of(app, step).state == StarState.ENTERED
+
+
+def _second_step(app, two_managers) -> tuple[int, int]:
+    with app.app_context():
+        step = CaseStep(client_id=two_managers["maie"].id, kind=StepKind.ASSESSED, done_on=TODAY, note="Vestlus")
+        db.session.add(step)
+        db.session.commit()
+        return two_managers["steps"]["maie"], step.id
+
+
+def test_marking_in_bulk_refuses_the_items_changed_since_the_list_was_seen(app, client, two_managers):
+    """Mari ticks two items on the list; meanwhile one of them is edited. Only the unchanged one is
+    marked; the other waits with its new text, and the message names it."""
+    changed, unchanged = _second_step(app, two_managers)
+    seen = seen_on(page(client, STAR))
+    assert len(seen) == 2
+    saved(submit(client, f"/admin/case-steps/edit/?id={changed}", {"note": "Avaldus, täiendatud"}))
+    ids = [item_of(app, changed).id, item_of(app, unchanged).id]
+    response = mark(client, ids, seen=seen)
+    assert response.status_code == 302
+    assert item_of(app, unchanged).state == StarState.ENTERED
+    assert item_of(app, changed).state == StarState.NEW, "its fields as entered would not be those in STAR"
+    html = page(client, STAR)
+    refused = re.search(r'class="alert alert-danger[^"]*"[^>]*>(.*?)</div>', html, re.S)
+    assert refused and "Maie Mägi" in refused.group(1), "the message names the item left waiting"
+    assert "Avaldus, täiendatud" in html
+
+
+def test_marking_in_bulk_without_what_was_seen_marks_nothing(app, client, two_managers):
+    changed, unchanged = _second_step(app, two_managers)
+    ids = [item_of(app, changed).id, item_of(app, unchanged).id]
+    assert mark(client, ids, seen=[]).status_code == 302
+    assert item_of(app, changed).state == item_of(app, unchanged).state == StarState.NEW
+
+
+def test_marking_the_whole_list_shows_each_item_and_refuses_one_changed_since(app, client, two_managers):
+    changed, unchanged = _second_step(app, two_managers)
+    confirm = page(client, STAR + "action/all/?action=entered")
+    assert "Avaldus maie" in confirm and "Vestlus" in confirm, "the confirmation shows what is marked"
+    assert "Aavik" not in confirm
+    data = form_values(confirm)
+    saved(submit(client, f"/admin/case-steps/edit/?id={changed}", {"note": "Avaldus, täiendatud"}))
+    assert client.post(STAR + "action/all/?action=entered", data=data).status_code == 302
+    assert item_of(app, unchanged).state == StarState.ENTERED
+    assert item_of(app, changed).state == StarState.NEW
+    assert item_of(app, two_managers["steps"]["ants"]).state == StarState.NEW, "Jaan's client is not Mari's to mark"

@@ -184,3 +184,63 @@ def test_assigning_the_whole_filtered_list_reaches_past_its_first_page(app, clie
     assert f"{55}" in page(client, URL + "assign/")  # the page says how many it will assign
     client.post(URL + "assign/", data={"case_manager": str(me), "csrf_token": csrf_token(client, URL)})
     assert count(app, Outreach, Outreach.case_manager_id == me) == 55
+
+
+def test_opening_a_young_persons_record_is_in_the_access_log_like_a_clients(app, client):
+    """A young person on a list is no client, yet who opened their record is logged by their personal
+    code; the head reads it from the record, and once they are a client, in the client's log too."""
+    from models import AccessEvent
+
+    head = signed_in(app, client, "head")
+    imported(app, client, [young(1)])
+    with app.app_context():
+        record = db.session.scalar(sa.select(Outreach))
+        record_id, personal_code = record.id, record.personal_code
+    manager = signed_in(app, app.test_client(), "case_manager")
+    page(manager, URL + f"details/?id={record_id}")
+    page(manager, URL + f"edit/?id={record_id}")
+    with app.app_context():
+        db.session.remove()
+        events = db.session.execute(
+            sa.select(AccessEvent.personal_code, AccessEvent.client_id, AccessEvent.kind, AccessEvent.table_name)
+            .where(AccessEvent.record_id == record_id, AccessEvent.actor == "Case Manager")
+            .order_by(AccessEvent.id)
+        ).all()
+    assert [tuple(e) for e in events] == [
+        (personal_code, None, "details", "youth_outreach"),
+        (personal_code, None, "edit", "youth_outreach"),
+    ]
+    details = page(head, URL + f"details/?id={record_id}")
+    log_url = f"/admin/access-log/?table=youth_outreach&amp;record_id={record_id}"
+    assert log_url in details, "the record links to who saw it"
+    log = page(head, log_url.replace("&amp;", "&"))
+    assert "Noor1" in log and log.count("Case Manager") == 2
+    workbook = head.get(f"/admin/access-log/xlsx/?table=youth_outreach&record_id={record_id}")
+    assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+    assert manager.get(log_url.replace("&amp;", "&")).status_code == 403, "only the head reads the log"
+    assert head.get("/admin/access-log/?table=user&record_id=1").status_code == 404, "no person's log by any table"
+
+    exported = manager.get(URL + "export/csv/")
+    assert exported.status_code == 200 and personal_code in exported.get_data(as_text=True)
+    with app.app_context():
+        db.session.remove()
+        assert (
+            db.session.scalar(
+                sa.select(AccessEvent.personal_code).where(
+                    AccessEvent.kind == "export", AccessEvent.client_id.is_(None)
+                )
+            )
+            == personal_code
+        ), "an exported row is logged by personal code too"
+
+    # Made a client: the client's log shows who saw them on the list, before they were one.
+    with app.app_context():
+        from models import make_client
+
+        record = db.session.get(Outreach, record_id)
+        record.attempts.append(ContactAttempt(made_on=date.today(), channel="phone", outcome="reached"))
+        record.status = OutreachStatus.WANTS_HELP
+        new_client, _ = make_client(record, None)
+        db.session.commit()
+        client_id = new_client.id
+    assert page(head, f"/admin/access-log/?client_id={client_id}").count("Case Manager") == 3

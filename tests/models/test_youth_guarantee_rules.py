@@ -303,3 +303,37 @@ def test_the_demo_round_holds_only_people_its_list_could_hold(ctx):
     for o in db.session.scalars(sa.select(Outreach)):
         assert MIN_AGE <= codes.age_on(o.birth_date, o.round.queried_on) <= MAX_AGE, str(o)
         assert codes.personal_code(o.personal_code) == o.personal_code
+
+
+def test_the_home_page_lists_wanting_help_without_a_meeting_and_follow_ups_due(ctx):
+    """A case manager's attention list: who wants help but has had no meeting (until a meeting is
+    recorded), and whose follow-up date has come (not once the record is closed); only their own."""
+    from admin_app.auth import create_user
+    from models.youth_casework import youth_attention
+
+    mine = create_user("kask@test.ee", "parool-parool-1", ["case_manager"], "Kadri Kask").id
+    other = create_user("saar@test.ee", "parool-parool-1", ["case_manager"], "Eva Saar").id
+    import_round([young(1), young(2), young(3)], received=date.today() - timedelta(days=60))
+    wants, follow, theirs = db.session.scalars(sa.select(Outreach).order_by(Outreach.id)).all()
+    for o in (wants, follow, theirs):
+        o.case_manager_id = mine if o is not theirs else other
+        o.attempts.append(attempt(date.today() - timedelta(days=40), outcome="reached"))
+        o.status = OutreachStatus.WANTS_HELP
+    follow.status = OutreachStatus.DOES_NOT_WANT
+    follow.goal_reached_on = date.today() - timedelta(days=200)
+    theirs.goal_reached_on = date.today() - timedelta(days=200)
+    for o in (wants, follow, theirs):
+        assert outreach_errors(o) == {}
+    db.session.commit()
+    assert follow.follow_up_on == follow_up_date(follow.goal_reached_on) <= date.today()
+
+    seen = youth_attention(mine, 14)
+    assert seen["no_meeting"] == [wants] and seen["follow_ups"] == [follow]
+    everyone = youth_attention(None, 14)  # the head
+    assert set(everyone["no_meeting"]) == {wants, theirs} and set(everyone["follow_ups"]) == {follow, theirs}
+
+    wants.attempts.append(attempt(date.today(), outcome="reached", channel="meeting"))
+    follow.status = OutreachStatus.CLOSED
+    db.session.commit()
+    seen = youth_attention(mine, 14)
+    assert seen["no_meeting"] == [] and seen["follow_ups"] == []
