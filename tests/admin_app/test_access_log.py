@@ -3,6 +3,7 @@ of their rows is logged, and the head downloads the list as a workbook for the c
 
 import io
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -111,7 +112,7 @@ def test_the_head_downloads_who_saw_the_client_as_a_workbook(app, client):
     assert "Kati Kask" in str(sheet["A1"].value)
     assert [r[1] for r in rows] == ["Case Manager", "Case Manager", "Case Manager", "Head"]
     assert all(isinstance(r[0], datetime) for r in rows)
-    assert rows[0][0].date() == date.today()
+    assert rows[0][0].date() == datetime.now(ZoneInfo("Europe/Tallinn")).date(), "the office's time (UTC+2/+3)"
     assert [r[4] for r in rows] == [kati.id] * 4
     assert rows[1][5] == f"/admin/case-file/?client_id={kati.id}"
     assert all(
