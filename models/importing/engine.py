@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..base import YES_NO, Choice
+from ..providers import known_owners
 from ..text import text_error
 from . import values
 from .reading import FileError, Table, heading_key
@@ -258,9 +259,13 @@ def _batch(adapter, batch, columns, from_csv, seen, result, save, plan) -> None:
             else:
                 seen[key] = number
         parsed.append((number, cells, read, errors, key))
-    found = adapter.load([p[4] for p in parsed if p[4] is not None and not p[3]])
+    keys = [p[4] for p in parsed if p[4] is not None and not p[3]]
+    found = adapter.load(keys)
+    # Who holds each key of the batch, as the load just read it: the rules' "already registered"
+    # check answers from it instead of a query per row (models/providers.py ``known_owners``).
+    owners = {key: None for key in keys} | {key: record.id for key, record in found.items()}
     touched = []
-    with adapter.session.no_autoflush:
+    with adapter.session.no_autoflush, known_owners(getattr(adapter.model, key_name), owners):
         for number, cells, read, errors, key in parsed:
             record = found.get(key) if not errors else None
             outcome = _check(adapter, number, read, errors, key, record)
