@@ -20,11 +20,12 @@ import sqlalchemy as sa
 from flask_babel import force_locale, format_number
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from ..base import YES_NO, Choice
 from ..providers import known_owners
 from ..text import text_error
-from . import values
+from . import bulk, values
 from .reading import FileError, Table, heading_key
 
 #: Rows checked together: one query loads their records. Saves a round trip per row (100,000 of them).
@@ -273,16 +274,34 @@ def _batch(adapter, batch, columns, from_csv, seen, result, save, plan) -> None:
             if outcome.status in ("new", "update") and save:
                 touched.append(outcome.record)
             elif outcome.record is not None and outcome.record in adapter.session:
-                touched.append(outcome.record)
+                if outcome.status == "unchanged" and not _set_to_new_values(outcome.record):
+                    # Let go of it now: the flush would compare all its fields to find nothing to write.
+                    adapter.session.expunge(outcome.record)
+                else:
+                    touched.append(outcome.record)
             _tally(adapter, result, outcome, cells, save, plan)
     if save and not result.errors and not result.stale:
+        in_bulk = []
         for record in touched:
-            if record not in adapter.session:
+            if record in adapter.session:
+                continue
+            if bulk.insertable(adapter.session, record, key_name):
+                in_bulk.append(record)  # one INSERT for the batch's new records (models/importing/bulk.py)
+            else:
                 adapter.session.add(record)
-        adapter.session.flush()  # one batch of INSERTs and UPDATEs, audited by models/audit.py
+        adapter.session.flush()  # the batch's UPDATEs (and other INSERTs), audited by models/audit.py
+        bulk.insert(adapter.session, in_bulk, key_name)
     for record in touched:  # let go of the batch's records: memory stays flat whatever the file's size
         if record in adapter.session:
             adapter.session.expunge(record)
+
+
+def _set_to_new_values(record) -> bool:
+    """True when a field of ``record`` was set to a value other than the one it had. Looks only at the
+    fields that were set (a row's cells and what the rules derive), not at all of them as the flush's
+    check does: on a re-import of unchanged rows that check was a fifth of the time."""
+    state = sa.inspect(record)
+    return any(get_history(record, key, passive=PASSIVE_NO_INITIALIZE).has_changes() for key in state.committed_state)
 
 
 def _check(adapter, number, read, errors, key, record) -> RowOutcome:
