@@ -59,7 +59,11 @@ def main() -> None:
         "unchanged": totals.get("skip", 0),
         "error": totals.get("error", 0) + totals.get("invalid", 0),
     }
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Peak resident memory since this program started (VmHWM; ru_maxrss would count the parent's).
+    status = Path("/proc/self/status").read_text().splitlines()
+    peak_mb = next((int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:")), None)
+    if peak_mb is None:
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"stage": args.stage, "counts": counts, "wall": wall, "cpu": cpu, "peak_mb": peak_mb}))
 
 
