@@ -34,6 +34,8 @@ BATCH = 500
 #: Rows of each kind a preview keeps to show; every error row is kept (up to ``KEPT_ERRORS``).
 SHOWN_ROWS = 200
 KEPT_ERRORS = 10_000
+#: The plan's entry of a row that matched no record (such rows are left out of the plan).
+NO_RECORD = [None, None]
 
 
 @dataclass
@@ -71,7 +73,8 @@ class Result:
     headings: list
     counts: Counter = field(default_factory=Counter)
     rows: list = field(default_factory=list)
-    #: {row number: [record id or None, version or None]} of every row: what the save must still find.
+    #: {row number: [record id, version]} of every row that matched a record: what the save must still
+    #: find (a row left out matched none, and the save must find none for it either).
     plan: dict = field(default_factory=dict)
     ignored_headings: list = field(default_factory=list)
     #: Row numbers whose record changed since the preview (the save was refused).
@@ -375,8 +378,12 @@ def _check(adapter, number, read, errors, key, record) -> RowOutcome:
 
 def _tally(adapter, result, outcome, cells, save, plan) -> None:
     result.counts[outcome.status] += 1
-    result.plan[outcome.number] = [outcome.record_id, outcome.version]
-    if plan is not None and plan.get(str(outcome.number), plan.get(outcome.number)) != result.plan[outcome.number]:
+    found = [outcome.record_id, outcome.version]
+    if found != NO_RECORD:
+        # Only the rows that matched a record go into the plan: a file of 100,000 new clients keeps
+        # none of its rows in memory (and in the preview kept on disk) instead of 100,000.
+        result.plan[outcome.number] = found
+    if plan is not None and (plan.get(str(outcome.number), plan.get(outcome.number)) or NO_RECORD) != found:
         result.stale.append(outcome.number)
     labels = adapter.labels
     outcome.errors = {labels.get(k, k): v for k, v in outcome.errors.items()}

@@ -38,7 +38,20 @@ def _write(tmp_path, rows) -> object:
 
 
 def _row(code: str, phone: str = "5123 4567") -> list[str]:
-    return [code, "Tamm", "Mari", "Rapla vald", "Noor", "mari@test.ee", "Taotleja", phone, "Jah", "01.02.2026", "", "ok"]
+    return [
+        code,
+        "Tamm",
+        "Mari",
+        "Rapla vald",
+        "Noor",
+        "mari@test.ee",
+        "Taotleja",
+        phone,
+        "Jah",
+        "01.02.2026",
+        "",
+        "ok",
+    ]
 
 
 def _entries() -> dict:
@@ -111,3 +124,21 @@ def test_an_unchanged_reimport_writes_nothing_and_a_changed_row_among_them_is_sa
     updates = [e for (_, action), e in _entries().items() if action == "update"]
     assert [e.changes["phone"] for e in updates] == [["5123 4567", "5999 0000"]]
     assert updates[0].url == "c"
+
+
+def test_a_new_row_someone_registers_meanwhile_is_refused_at_confirm(ctx, tmp_path):
+    """The preview's plan keeps only the rows that matched a record; a new row is still checked."""
+    create_municipality(name="Rapla vald")
+    create_user("mari@test.ee", "x" * 16, ["case_manager"], full_name="Mari Maasikas")
+    code, other = (codes.make_personal_code(date(1985, 6, 7), "F", n) for n in (21, 22))
+    path = _write(tmp_path, [_row(code), _row(other)])
+    preview = importing.preview("clients", path, db.session)
+    assert dict(preview.counts) == {"new": 2} and preview.plan == {}
+    # A colleague registers the first of them on the form before the import is confirmed.
+    client = Client(personal_code=code, last_name="Kask", first_name="Kati", target_group="youth")
+    assert client_errors(client) == {}
+    db.session.add(client)
+    db.session.commit()
+    result = importing.save("clients", path, db.session, source="import", plan=preview.plan)
+    assert not result.saved and result.stale == [2]
+    assert db.session.scalars(sa.select(Client.last_name)).all() == ["Kask"]
