@@ -77,8 +77,11 @@ clean: ## Remove the virtualenv and the local database
 bench-export: $(BIN)/activate translations ## Export benchmark: 100k clients, 1M deliveries; streamed and background-job export vs stock vs two floors
 	$(BIN)/python -m tests.bench.export_bench --clients $${CLIENTS:-100000} --deliveries $${DELIVERIES:-1000000}
 
-bench-import: $(BIN)/activate translations ## Import benchmark: 100k clients, preview, save, unchanged re-import (rows/s, peak MB)
-	$(BIN)/python -m tests.bench.import_bench --rows $${ROWS:-100000}
+DJ_VENV := tests/bench/dj_import/.venv
+bench-import: $(BIN)/activate translations ## Import benchmark: ROWS (100k) clients, preview, save, unchanged re-import, juhtum vs django-import-export, on SQLite and BENCH_DATABASE (PostgreSQL, emptied)
+	@test -x $(DJ_VENV)/bin/python || { $(PYTHON) -m venv $(DJ_VENV) && $(DJ_VENV)/bin/pip install --quiet -r tests/bench/dj_import/requirements.txt; }
+	$(BIN)/python -m tests.bench.import_bench --rows $${ROWS:-100000} --django $(DJ_VENV)/bin/python \
+		--database sqlite $(if $(BENCH_DATABASE),--database $(BENCH_DATABASE))
 
 .PHONY: worker
 worker: $(BIN)/activate translations ## Run background jobs (large exports) from RQ at $$REDIS_URL

@@ -167,6 +167,14 @@ def _changes(state, action: str) -> dict:
     changes: dict = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
+        if action == AuditAction.CREATE:
+            # A new record's values are all in its dict: no attribute history is read (it costs more
+            # than the rest of the entry; a third of an import's save of 100,000 new rows).
+            new = state.dict.get(key)
+            if new is None:
+                continue
+            changes[key] = HIDDEN if key in SECRETS else [None, jsonable(new)]
+            continue
         history = state.attrs[key].history
         if action == AuditAction.UPDATE:
             if not history.has_changes():
@@ -174,10 +182,6 @@ def _changes(state, action: str) -> dict:
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
             if old == new and history.deleted:
-                continue
-        elif action == AuditAction.CREATE:
-            old, new = None, state.dict.get(key)
-            if new is None:
                 continue
         else:
             old, new = (history.deleted[0] if history.deleted else state.dict.get(key)), None
@@ -200,6 +204,39 @@ def _changes(state, action: str) -> dict:
     return changes
 
 
+def _entry(state, action, table: str, now, user_id, actor, url, changes: dict, record_id=None) -> dict:
+    return dict(
+        at=now,
+        user_id=user_id,
+        actor=actor,
+        action=action.value,
+        table_name=table,
+        record_id=record_id or _record_id(state),
+        changes=changes,
+        url=url,
+    )
+
+
+def created(session: Session, objects) -> None:
+    """Audit new records that one bulk INSERT wrote instead of a flush (an import's batch,
+    models/importing/bulk.py): each gets the entry the flush would have written for it, the same
+    fields with the same values, and all of them go in one statement."""
+    now = datetime.now(UTC)
+    user_id, actor = who()
+    url = _url()
+    rows = []
+    for obj in objects:
+        state = sa.inspect(obj)
+        table = state.mapper.local_table.name
+        changes = _changes(state, AuditAction.CREATE)
+        # The id as the flush's entry writes it, read from the changes (a new record's id is among
+        # them): asking the mapper for a transient record's key costs ~0.1 ms a record.
+        record_id = str(changes["id"][1]) if "id" in changes else None
+        rows.append(_entry(state, AuditAction.CREATE, table, now, user_id, actor, url, changes, record_id))
+    if rows:
+        session.connection().execute(sa.insert(AuditEvent.__table__), rows)
+
+
 def _audit_rows(session: Session, flush_context) -> None:
     rows = []
     now = datetime.now(UTC)
@@ -220,18 +257,7 @@ def _audit_rows(session: Session, flush_context) -> None:
             changes = _changes(state, action)
             if action == AuditAction.UPDATE and not changes:
                 continue
-            rows.append(
-                dict(
-                    at=now,
-                    user_id=user_id,
-                    actor=actor,
-                    action=action.value,
-                    table_name=table,
-                    record_id=_record_id(state),
-                    changes=changes,
-                    url=url,
-                )
-            )
+            rows.append(_entry(state, action, table, now, user_id, actor, url, changes))
     if rows:
         session.connection().execute(sa.insert(AuditEvent.__table__), rows)
 

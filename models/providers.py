@@ -1,5 +1,7 @@
 """Teenuseosutajad: service providers, their staff, and the municipalities they work in."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -134,8 +136,30 @@ def provider_errors(p: Provider) -> dict[str, str]:
     return errors
 
 
+#: Who holds each natural key of the rows being checked, when that was just read: an import loads a
+#: batch's records by their keys in one query (models/importing/engine.py), so it knows, for every key
+#: of the batch, the id of the record that has it (None: no record has it). ``_taken`` answers from it
+#: instead of one query per row: saves 100,000 round trips on an import of 100,000 rows.
+_KNOWN_OWNERS: ContextVar[tuple | None] = ContextVar("known_owners", default=None)
+
+
+@contextmanager
+def known_owners(column, owners: dict):
+    """Inside the block ``_taken(…, column, value, …)`` for a ``value`` among ``owners`` ({value: id
+    or None}, read in this transaction) answers from ``owners``; any other value is looked up."""
+    token = _KNOWN_OWNERS.set((column, owners))
+    try:
+        yield
+    finally:
+        _KNOWN_OWNERS.reset(token)
+
+
 def _taken(model, column, value, own_id) -> bool:
     """True when another row of ``model`` already has ``value`` in ``column``."""
+    known = _KNOWN_OWNERS.get()
+    if known is not None and known[0] is column and value in known[1]:
+        owner = known[1][value]
+        return owner is not None and owner != own_id
     query = sa.select(model.id).where(column == value)
     if own_id is not None:
         query = query.where(model.id != own_id)
