@@ -63,7 +63,11 @@ def plan_for(model) -> dict | None:
 
 
 def _key_column(model, key_attr: str):
-    return sa.inspect(model).get_property(key_attr).columns[0]
+    """The column of the natural key ``key_attr``; None when it is no column (a key of several parts,
+    e.g. a substitution's absent case manager, which is a relation)."""
+    prop = sa.inspect(model).get_property(key_attr) if key_attr in sa.inspect(model).attrs else None
+    columns = getattr(prop, "columns", None)
+    return columns[0] if columns else None
 
 
 def insertable(session, record, key_attr: str) -> bool:
@@ -72,7 +76,7 @@ def insertable(session, record, key_attr: str) -> bool:
     if plan is None or record in session:
         return False
     key_column = _key_column(type(record), key_attr)
-    if not (key_column.unique or key_column.primary_key):
+    if key_column is None or not (key_column.unique or key_column.primary_key):
         return False
     state = sa.inspect(record)
     return not any(state.dict.get(name) for name in plan["collections"])

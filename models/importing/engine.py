@@ -286,7 +286,7 @@ def _batch(adapter, batch, columns, from_csv, seen, result, save, plan) -> None:
     # check answers from it instead of a query per row (models/providers.py ``known_owners``).
     owners = {key: None for key in keys} | {key: record.id for key, record in found.items()}
     touched = []
-    with adapter.session.no_autoflush, known_owners(getattr(adapter.model, key_name), owners):
+    with adapter.session.no_autoflush, known_owners(getattr(adapter.model, key_name, None), owners):
         for number, cells, read, errors, key in parsed:
             record = found.get(key) if not errors else None
             outcome = _check(adapter, number, read, errors, key, record)
