@@ -247,6 +247,25 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+#: The registrar registers and assigns: no answers, extensions or links to clients (health data).
+#: The form leaves these out for them and an import refuses them (one rule, two paths).
+NOT_FOR_REGISTRAR = (
+    "client",
+    "status",
+    "extended_until",
+    "extension_reason",
+    "sender_told_of_extension_on",
+    "forwarded_to",
+    "forwarded_on",
+    "sender_told_of_forwarding_on",
+    "answered_on",
+    "outgoing_number",
+    "answer_text",
+    "answer_file",
+    "unanswered_ground",
+)
+
+
 def letter_errors(letter: Letter, today: date | None = None, terms: LetterTerms | None = None) -> dict[str, str]:
     """What is wrong with a letter, by field (call ``settle`` first)."""
     today = today or date.today()

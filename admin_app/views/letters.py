@@ -14,7 +14,7 @@ from wtforms import FileField, SelectMultipleField, validators, widgets
 
 from models import Letter, Role, RuleViolation, User, save_letter
 from models.base import db
-from models.letters import extension_limit, letters_due, normal_deadline
+from models.letters import NOT_FOR_REGISTRAR, extension_limit, letters_due, normal_deadline
 from models.text import LIKE_ESCAPE, contains_pattern
 
 from ..i18n import format_date
@@ -55,22 +55,6 @@ CONTENT = (
     "extension_reason",
     "forwarded_to",
     "note",
-)
-#: The registrar registers and assigns: no answers, extensions or links to clients (health data).
-NOT_FOR_REGISTRAR = (
-    "client",
-    "status",
-    "extended_until",
-    "extension_reason",
-    "sender_told_of_extension_on",
-    "forwarded_to",
-    "forwarded_on",
-    "sender_told_of_forwarding_on",
-    "answered_on",
-    "outgoing_number",
-    "answer_text",
-    "answer_file",
-    "unanswered_ground",
 )
 
 

@@ -18,6 +18,7 @@ from ..access import LetterReader, client_condition
 from ..audit import who
 from ..clients import Client
 from ..letter_numbers import LetterCounter
+from ..letters import NOT_FOR_REGISTRAR as REGISTRAR_MAY_NOT_SET
 from ..letters import (
     Letter,
     LetterChannel,
@@ -54,23 +55,8 @@ CONTENT = frozenset(
     )
 )
 HIDDEN = "AK"
-#: What the registrar does not set (the form leaves these out for them).
-NOT_FOR_REGISTRAR = frozenset(
-    (
-        "client",
-        "status",
-        "extended_until",
-        "extension_reason",
-        "sender_told_of_extension_on",
-        "forwarded_to",
-        "forwarded_on",
-        "sender_told_of_forwarding_on",
-        "answered_on",
-        "outgoing_number",
-        "answer_text",
-        "unanswered_ground",
-    )
-)
+#: What the registrar does not set: the form's own list (models/letters.py).
+NOT_FOR_REGISTRAR = frozenset(REGISTRAR_MAY_NOT_SET)
 ANSWERING_ROLES = ("head", "case_manager")
 
 
