@@ -1,6 +1,7 @@
 """Koondarved: the monthly consolidated invoice to SKA, its lines, credit notes and history."""
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -194,6 +195,25 @@ def month_start(day: date) -> date:
 def month_end(day: date) -> date:
     nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return date.fromordinal(nxt.toordinal() - 1)
+
+
+def parse_month(text: str | None) -> date | None:
+    """The first day of a month given as 2026-10 (a month picker) or 10.2026 (typed)."""
+    text = (text or "").strip()
+    for pattern, year_first in ((r"(\d{4})-(\d{1,2})", True), (r"(\d{1,2})[./](\d{4})", False)):
+        match = re.fullmatch(pattern, text)
+        if match:
+            a, b = (int(g) for g in match.groups())
+            year, month = (a, b) if year_first else (b, a)
+            if 1 <= month <= 12 and 2000 <= year <= 2100:
+                return date(year, month, 1)
+    return None
+
+
+def last_month(today: date | None = None) -> date:
+    """The first day of the month before ``today``'s (the month an office invoices)."""
+    today = today or date.today()
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def invoiced_month(day: date) -> str | None:

@@ -1,7 +1,5 @@
 """Koondarved: generate the month's draft, check it, confirm, send, mark paid, credit; download the workbook."""
 
-import re
-from datetime import date, timedelta
 from itertools import groupby
 from operator import attrgetter
 
@@ -35,6 +33,7 @@ from models import (
 from models import einvoice as einvoice_rules
 from models.base import db
 from models.clients import found_by
+from models.invoices import last_month, parse_month
 from models.invoicing import net_total, stale, totals_by
 
 from .. import export_slots
@@ -61,24 +60,6 @@ def _status(view, context, model, name):
 
 def _month(view, context, model, name):
     return f"{model.month:%m.%Y}"
-
-
-def parse_month(text: str | None) -> date | None:
-    """The first day of a month given as 2026-10 (a month picker) or 10.2026 (typed)."""
-    text = (text or "").strip()
-    for pattern, year_first in ((r"(\d{4})-(\d{1,2})", True), (r"(\d{1,2})[./](\d{4})", False)):
-        match = re.fullmatch(pattern, text)
-        if match:
-            a, b = (int(g) for g in match.groups())
-            year, month = (a, b) if year_first else (b, a)
-            if 1 <= month <= 12 and 2000 <= year <= 2100:
-                return date(year, month, 1)
-    return None
-
-
-def last_month(today: date | None = None) -> date:
-    today = today or date.today()
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 class InvoiceView(RegisterView):

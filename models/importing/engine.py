@@ -23,11 +23,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import NO_VALUE
 
-from ..base import YES_NO, Choice
 from ..providers import known_owners
 from ..text import text_error
 from . import bulk, values
 from .reading import FileError, Table, heading_key
+from .values import shown
 
 #: Rows checked together: one query loads their records. Saves a round trip per row (100,000 of them).
 BATCH = 500
@@ -95,21 +95,6 @@ class Result:
                 error=format_number(self.counts["error"]),
             )
         )
-
-
-def shown(value) -> str:
-    """A value as the preview shows it, old and new alike."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return str(YES_NO[value])
-    if isinstance(value, Choice):
-        return str(value.label)
-    if hasattr(value, "strftime"):
-        return f"{value:%d.%m.%Y}"
-    if hasattr(value, "quantize"):
-        return f"{value:.2f}".replace(".", ",")
-    return str(value)
 
 
 class Adapter:

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from ..base import CENT, EARLIEST_DAY, LATEST_DAY, day_in_range
+from ..base import CENT, EARLIEST_DAY, LATEST_DAY, YES_NO, Choice, day_in_range
 
 #: What a spreadsheet may start a formula with: the export writes such a text with a leading
 #: apostrophe in CSV (exports/tabular.py ``neutralise``); the apostrophe is taken off again here.
@@ -179,3 +179,18 @@ def shown_cell(raw):
     if isinstance(raw, datetime | date):
         return f"{raw:%d.%m.%Y}"
     return str(raw)
+
+
+def shown(value) -> str:
+    """A value as the preview shows it, old and new alike."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return str(YES_NO[value])
+    if isinstance(value, Choice):
+        return str(value.label)
+    if hasattr(value, "strftime"):
+        return f"{value:%d.%m.%Y}"
+    if hasattr(value, "quantize"):
+        return f"{value:.2f}".replace(".", ",")
+    return str(value)

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from admin_app.auth import new_user
-from admin_app.views.invoices import last_month
 from exports import einvoice, einvoice_check
 from exports.invoice import written
 from models import (
@@ -38,6 +37,7 @@ from models import (
     generate_invoice,
     money,
 )
+from models.invoices import last_month
 from models.seed import demo
 from tests.conftest import create_component
 from tests.deliveries import MONTH, active_client, contracted_provider, create_delivery
