@@ -133,7 +133,7 @@ KIND_FLAGS = (
 )
 
 
-class Kinds:
+class Kinds(values.SeveralChoices):
     """A provider's kinds as the list shows them: "Base support, Service components"."""
 
     def __init__(self):
@@ -144,20 +144,8 @@ class Kinds:
                     self.by_text[str(label).casefold()] = flag
                     self.by_text[code] = flag
 
-    def __call__(self, raw):
-        text = values.text(raw)
-        if text is None or not text.strip():
-            return frozenset()
-        found = set()
-        for part in text.replace(";", ",").split(","):
-            if part.strip():
-                flag = self.by_text.get(part.strip().casefold())
-                if flag is None:
-                    raise values.CellError(
-                        _l("Not one of the choices: %(choices)s.", choices=", ".join(str(k[1]) for k in KIND_FLAGS))
-                    )
-                found.add(flag)
-        return frozenset(found)
+    def choices(self) -> str:
+        return ", ".join(str(k[1]) for k in KIND_FLAGS)
 
 
 class ProviderImport(Adapter):

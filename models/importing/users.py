@@ -41,8 +41,10 @@ def locale(raw) -> str | None:
     return found
 
 
-class Roles:
+class Roles(values.SeveralChoices):
     """Roles by label (Estonian or English) or code, separated by commas or semicolons."""
+
+    empty = None
 
     def __init__(self):
         self.by_text = {m.value: m.value for m in RoleName}
@@ -51,20 +53,8 @@ class Roles:
                 for m in RoleName:
                     self.by_text.setdefault(str(m.label).casefold(), m.value)
 
-    def __call__(self, raw):
-        text = values.text(raw)
-        if text is None or not text.strip():
-            return None
-        found = set()
-        for part in text.replace(";", ",").split(","):
-            if part.strip():
-                name = self.by_text.get(part.strip().casefold())
-                if name is None:
-                    raise values.CellError(
-                        _l("Not one of the choices: %(choices)s.", choices=", ".join(str(m.label) for m in RoleName))
-                    )
-                found.add(name)
-        return frozenset(found)
+    def choices(self) -> str:
+        return ", ".join(str(m.label) for m in RoleName)
 
 
 class UserImport(Adapter):

@@ -194,3 +194,28 @@ def shown(value) -> str:
     if hasattr(value, "quantize"):
         return f"{value:.2f}".replace(".", ",")
     return str(value)
+
+
+class SeveralChoices:
+    """Several choices in one cell, separated by commas or semicolons, each by its label in either
+    language or by its code (a provider's kinds, a user's roles). Subclasses fill ``by_text``
+    ({text casefolded: value}) and ``choices`` (the labels a message lists)."""
+
+    by_text: dict
+    empty = frozenset()
+
+    def choices(self) -> str:
+        raise NotImplementedError
+
+    def __call__(self, raw):
+        written = text(raw)
+        if written is None or not written.strip():
+            return self.empty
+        found = set()
+        for part in written.replace(";", ",").split(","):
+            if part.strip():
+                value = self.by_text.get(part.strip().casefold())
+                if value is None:
+                    raise CellError(_l("Not one of the choices: %(choices)s.", choices=self.choices()))
+                found.add(value)
+        return frozenset(found)
