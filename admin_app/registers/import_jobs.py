@@ -23,6 +23,22 @@ PREVIEW = "import-preview"
 SAVE = "import-save"
 
 
+def kept_as(endpoint: str, what: str, own: str) -> str:
+    """What an upload records as its register: the view's endpoint, and after a colon the import
+    when it is not the view's own (``providers:provider_staff``)."""
+    return endpoint if what == own else f"{endpoint}:{what}"
+
+
+def kept_for(kept: ImportFile) -> tuple[str, str]:
+    """The view's endpoint and the import (a key of ADAPTERS) an upload is for (see ``kept_as``)."""
+    endpoint, _, what = kept.register.partition(":")
+    if not what:
+        admin = current_app.extensions["admin"][0]
+        view = next((v for v in admin._views if v.endpoint == endpoint), None)
+        what = getattr(view, "import_register", None) or ""
+    return endpoint, what
+
+
 def in_background(kept: ImportFile) -> bool:
     return kept.rows_total > current_app.config["BACKGROUND_IMPORT_ROWS"]
 
@@ -38,9 +54,7 @@ def running_job(kept: ImportFile):
 def build_preview(view, kept: ImportFile, path, progress=None) -> importing.Result:
     """The preview of ``kept``'s file (at ``path``) as the signed-in user may import it, kept with it.
     Raises ``importing.FileError`` for a file that is no table."""
-    result = importing.preview(
-        view.import_register, path, db.session, scope_user_id=limited_user_id(), progress=progress
-    )
+    result = importing.preview(kept_for(kept)[1], path, db.session, scope_user_id=limited_user_id(), progress=progress)
     set_result(kept.id, result)
     return result
 
@@ -48,7 +62,7 @@ def build_preview(view, kept: ImportFile, path, progress=None) -> importing.Resu
 def save_kept(view, kept: ImportFile, path, progress=None) -> importing.Result:
     """Save ``kept``'s file (at ``path``) against its preview's plan; when saved, the upload goes."""
     result = importing.save(
-        view.import_register,
+        kept_for(kept)[1],
         path,
         db.session,
         source=gettext("imported from %(file)s", file=kept.file_name),
@@ -86,7 +100,9 @@ def start(kind: str, view, kept: ImportFile):
     if kind == PREVIEW:
         title = gettext("Import preview: %(file)s", file=kept.file_name)
     else:
-        title = gettext("Saving the import of %(file)s into %(register)s", file=kept.file_name, register=view.name)
+        what = kept_for(kept)[1]
+        register = view.name if what == view.import_register else importing.ADAPTERS[what].title
+        title = gettext("Saving the import of %(file)s into %(register)s", file=kept.file_name, register=register)
     download = start_job(kind, title=title, params={"import_id": kept.id}, rows_total=kept.rows_total)
     set_job(kept.id, download.id)
     return download
@@ -97,8 +113,9 @@ def _kept_and_view(download):
     if kept is None or kept.owner_id != current_user.id:
         raise LookupError(gettext("The uploaded file is no longer kept; upload it again."))
     admin = current_app.extensions["admin"][0]
-    view = next((v for v in admin._views if v.endpoint == kept.register), None)
-    if view is None or not view.may_import():
+    endpoint, what = kept_for(kept)
+    view = next((v for v in admin._views if v.endpoint == endpoint), None)
+    if view is None or not view.may_import() or what not in (view.import_register, *view.import_also):
         raise PermissionError(gettext("%(who)s may no longer import into this register.", who=current_user))
     return kept, view
 

@@ -1,7 +1,9 @@
 """Import into a register: upload a file, see a preview (new, updated with old → new, unchanged, and
 errors on their cells), download the error rows as a workbook, confirm. The checks and the save are
 ``models.importing``'s; this is the screens. Mixed into a register view before ``RegisterView``, with
-``import_register`` naming its import (a key of ``models.importing.ADAPTERS``).
+``import_register`` naming its import (a key of ``models.importing.ADAPTERS``) and ``import_also`` the
+imports of its rows' parts that are kept on the same screen (a provider's staff, a client's network);
+the list's *Import* menu offers each, and the pages carry the choice as ``?what=``.
 
 The uploaded file and its preview are kept in the database (``models.import_files``) for the user who
 uploaded it, for a day; the confirm imports that same file again, refusing records changed since the
@@ -50,6 +52,8 @@ class ImportMixin:
     """*Impordi* next to *Ekspordi* on a register's list (see the module)."""
 
     import_register: str | None = None
+    #: Further imports offered from this list, of rows kept inside its records (keys of ADAPTERS).
+    import_also: tuple[str, ...] = ()
     list_template = "admin/import_list.html"
     #: The preview shows stored values of the records a file updates: of clients, logged as seen.
     access_rules = {
@@ -63,20 +67,36 @@ class ImportMixin:
     def may_import(self) -> bool:
         return self.import_register is not None and self.may_write()
 
+    def import_choices(self) -> list[tuple[str | None, str]]:
+        """The imports the list's menu offers: (``what``, title); the register's own has no ``what``."""
+        return [(None, str(self.name))] + [(a, str(importing.ADAPTERS[a].title)) for a in self.import_also]
+
     def _import_check(self) -> None:
         if not self.may_import():
             abort(403)
 
+    def _what(self) -> str:
+        """The import chosen by ``?what=``: the register's own unless it names one of ``import_also``."""
+        what = request.args.get("what")
+        return what if what in self.import_also else self.import_register
+
     def _kept(self, token: str) -> ImportFile:
         """The kept upload of ``token``: only its uploader's, on this register; else 404."""
         kept = find(token) if TOKEN.fullmatch(token or "") else None
-        if kept is None or kept.owner_id != current_user.id or kept.register != self.endpoint:
+        if kept is None or kept.owner_id != current_user.id:
+            abort(404)
+        endpoint, what = import_jobs.kept_for(kept)
+        if endpoint != self.endpoint or what not in (self.import_register, *self.import_also):
             abort(404)
         return kept
+
+    def _title(self, what: str) -> str:
+        return str(self.name if what == self.import_register else importing.ADAPTERS[what].title)
 
     @expose("/import/", methods=("GET", "POST"))
     def import_view(self):
         self._import_check()
+        what = self._what()
         if request.method == "POST":
             upload = request.files.get("file")
             name = Path(upload.filename or "").name if upload is not None else ""
@@ -91,7 +111,7 @@ class ImportMixin:
                         kept = keep_upload(
                             handle,
                             owner_id=current_user.id,
-                            register=self.endpoint,
+                            register=import_jobs.kept_as(self.endpoint, what, self.import_register),
                             file_name=name,
                             rows_total=importing.count_rows(path),
                             hours=current_app.config["DOWNLOAD_KEEP_HOURS"],
@@ -103,12 +123,14 @@ class ImportMixin:
                 forget(kept.id)
         return self.render(
             "admin/import_upload.html",
-            headings=self._adapter().headings(),
+            headings=self._adapter(what).headings(),
+            title=self._title(what),
+            what=None if what == self.import_register else what,
             background_rows=format_number(current_app.config["BACKGROUND_IMPORT_ROWS"]),
         )
 
-    def _adapter(self):
-        return importing.adapter_for(self.import_register, db.session)
+    def _adapter(self, what: str):
+        return importing.adapter_for(what, db.session)
 
     def _build_preview(self, kept: ImportFile, path) -> bool:
         try:
@@ -139,7 +161,8 @@ class ImportMixin:
             shown = sorted({r.record_id for r in result.rows if r.record_id is not None})
             if shown:
                 note_seen(shown, AccessKind.DETAILS, "client")
-        return self.render("admin/import_preview.html", result=result, file=kept.file_name, token=token)
+        title = self._title(import_jobs.kept_for(kept)[1])
+        return self.render("admin/import_preview.html", result=result, file=kept.file_name, token=token, title=title)
 
     @expose("/import/<token>/confirm/", methods=("POST",))
     def import_confirm(self, token: str):
@@ -178,13 +201,15 @@ class ImportMixin:
             if r.status == "error"
         )
         stem = Path(kept.file_name).stem
-        return self._xlsx(Sheet(name=str(self.name), columns=columns), rows, f"{stem}-errors.xlsx")
+        title = self._title(import_jobs.kept_for(kept)[1])
+        return self._xlsx(Sheet(name=title, columns=columns), rows, f"{stem}-errors.xlsx")
 
     @expose("/import/template.xlsx")
     def import_template(self):
         self._import_check()
-        sheet = Sheet(name=str(self.name), columns=[Column(h) for h in self._adapter().headings()])
-        return self._xlsx(sheet, [], f"{self.endpoint}-template.xlsx")
+        what = self._what()
+        sheet = Sheet(name=self._title(what), columns=[Column(h) for h in self._adapter(what).headings()])
+        return self._xlsx(sheet, [], f"{what}-template.xlsx")
 
     def _xlsx(self, sheet: Sheet, rows, name: str) -> Response:
         import io

@@ -90,6 +90,7 @@ class ClientView(ImportMixin, ArchiveMixin, RegisterView):
     """Clients and pilot participants; health data stays with case managers and the head."""
 
     import_register = "clients"
+    import_also = ("network",)
     read_roles = ("head", "case_manager")
     write_roles = ("head", "case_manager")
     rules = client_errors

@@ -100,6 +100,7 @@ class ProviderView(ImportMixin, ArchiveMixin, RegisterView):
     """The provider register; case managers keep it up to date."""
 
     import_register = "providers"
+    import_also = ("provider_staff",)
     read_roles = ("head", "case_manager", "accountant")
     write_roles = MANAGERS
     rules = provider_errors
