@@ -59,10 +59,12 @@ def save(
     Every saved record is audited as coming from ``source`` (e.g. "import: clients.xlsx").
     ``progress(rows read)`` is called as the rows go (see ``counted``)."""
     from .. import audit
+    from ..base import plan_for_the_table_as_it_is
 
     adapter = adapter_for(register, session, scope_user_id=scope_user_id)
     table = counted(read_table(path, set(adapter.heading_map())), progress)
     try:
+        plan_for_the_table_as_it_is(session)
         with audit.source(source):
             result = run(adapter, table, save=True, plan=plan)
             if result.saved:
