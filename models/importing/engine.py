@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import NO_VALUE
 from ..providers import known_owners
 from ..text import text_error
 from . import bulk, values
+from .first_rows import FirstRows
 from .reading import FileError, Table, heading_key
 from .values import shown
 
@@ -208,7 +209,7 @@ def run(adapter: Adapter, table: Table, *, save: bool = False, plan: dict | None
     key_field = adapter.by_name[adapter.key]
     if adapter.key not in taken:
         raise FileError(_l("The file has no column %(heading)s.", heading=str(key_field.label)))
-    seen: dict[str, int] = {}
+    seen = FirstRows()
     batch: list = []
     # The objects the process already holds (the app, its mappers, the translations) are left out of
     # the garbage collector's rounds while the rows run: every full round walked them all again, a
@@ -226,6 +227,7 @@ def run(adapter: Adapter, table: Table, *, save: bool = False, plan: dict | None
             _batch(adapter, batch, columns, table.from_csv, seen, result, save, plan)
     finally:
         gc.unfreeze()
+        seen.close()
     result.saved = save and not result.errors and not result.stale
     return result
 
@@ -259,12 +261,11 @@ def _batch(adapter, batch, columns, from_csv, seen, result, save, plan) -> None:
             except ValueError as e:  # a models.codes.CodeError
                 errors[key_name] = str(e)
                 key = None
-        if key is not None:
-            if key in seen:
-                errors[key_name] = str(_l("The same record is already on row %(row)s of the file.", row=seen[key]))
-            else:
-                seen[key] = number
         parsed.append((number, cells, read, errors, key))
+    again = seen.claim([(number, key) for number, _, _, _, key in parsed if key is not None])
+    for number, _, _, errors, _ in parsed:
+        if number in again:
+            errors[key_name] = str(_l("The same record is already on row %(row)s of the file.", row=again[number]))
     keys = [p[4] for p in parsed if p[4] is not None and not p[3]]
     found = adapter.load(keys)
     # Who holds each key of the batch, as the load just read it: the rules' "already registered"
@@ -373,9 +374,10 @@ def _check(adapter, number, read, errors, key, record) -> RowOutcome:
 def _tally(adapter, result, outcome, cells, save, plan) -> None:
     result.counts[outcome.status] += 1
     found = [outcome.record_id, outcome.version]
-    if found != NO_RECORD:
-        # Only the rows that matched a record go into the plan: a file of 100,000 new clients keeps
-        # none of its rows in memory (and in the preview kept on disk) instead of 100,000.
+    if found != NO_RECORD and not save:
+        # Only a preview's rows that matched a record go into the plan (the confirm's version check):
+        # a file of 100,000 new clients keeps none of its rows in memory instead of 100,000, and a
+        # save, which only checks against the plan it is given, keeps none.
         result.plan[outcome.number] = found
     if plan is not None and (plan.get(str(outcome.number), plan.get(outcome.number)) or NO_RECORD) != found:
         result.stale.append(outcome.number)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from admin_app.auth import create_user
 from models import AuditEvent, Client, codes, db, importing
@@ -169,3 +170,22 @@ def test_a_long_save_plans_each_lookup_for_the_table_as_it_has_grown(ctx, tmp_pa
         sa.event.remove(db.engine, "before_cursor_execute", note)
     assert result.saved and result.counts["new"] == 1200
     assert len(modes) >= 3 and set(modes) == {"force_custom_plan"}, modes
+
+
+def test_a_key_again_in_a_later_batch_names_its_first_row(ctx, tmp_path):
+    """The first row of each key is kept on disk, not in memory (models/importing/first_rows.py): a
+    repeat is still caught in a later batch and within one, naming the first row."""
+    create_municipality(name="Rapla vald")
+    create_user("mari@test.ee", "x" * 16, ["case_manager"], full_name="Mari Maasikas")
+    born = [date(1980, 1, 1) + timedelta(days=n // 900) for n in range(importing.BATCH + 2)]
+    rows = [_row(codes.make_personal_code(day, "F", n % 900)) for n, day in enumerate(born)]
+    rows += [rows[0], rows[-1]]  # row 2 again in a later batch; the last row again in its own batch
+    with force_locale("en"):
+        result = importing.preview("clients", _write(tmp_path, rows), db.session)
+    assert result.counts == {"new": importing.BATCH + 2, "error": 2}
+    messages = {r.number: list(r.errors.values()) for r in result.rows if r.status == "error"}
+    last = importing.BATCH + 3
+    assert messages == {
+        last + 1: ["The same record is already on row 2 of the file."],
+        last + 2: [f"The same record is already on row {last} of the file."],
+    }
