@@ -203,7 +203,7 @@ def _floor_query(register: str):
         .join(Client, Client.id == d.client_id)
         .join(Provider, Provider.id == d.provider_id)
         .join(ServiceComponent, ServiceComponent.id == d.component_id)
-        .outerjoin(Invoice, Invoice.id == d.invoice_id)
+        .outerjoin(d.invoice)  # its month's confirmed invoice with a line of its key (models/invoices.py)
         .order_by(d.id)
     )
 

@@ -172,11 +172,12 @@ def measure(client, runs: int) -> list[tuple]:
 
 
 def invoice_the_newest_month(app) -> None:
-    """Confirm the newest month's invoice unless one is confirmed: its deliveries link it."""
-    from models import ServiceDelivery, confirm_invoice, db, generate_invoice
+    """Confirm the newest month's invoice unless one is confirmed (its deliveries are then invoiced)."""
+    from models import Invoice, InvoiceKind, InvoiceStatus, ServiceDelivery, confirm_invoice, db, generate_invoice
 
     with app.app_context():
-        if db.session.scalar(sa.select(ServiceDelivery.id).where(ServiceDelivery.invoice_id.is_not(None)).limit(1)):
+        confirmed = (Invoice.kind == InvoiceKind.INVOICE, Invoice.status != InvoiceStatus.DRAFT)
+        if db.session.scalar(sa.select(Invoice.id).where(*confirmed).limit(1)):
             return
         month = db.session.scalar(sa.select(sa.func.max(ServiceDelivery.delivered_on)))
         start = time.perf_counter()
