@@ -102,6 +102,9 @@ class ExportMixin:
     column_export_exclude_list: tuple[str, ...] = ()
     #: Kinds for computed columns that are not plain text, e.g. ``{"overdue": Kind.NUMBER}``.
     column_export_kinds: dict = {}
+    #: Columns the file reads as SQL beside the table's own (a function giving an expression correlated
+    #: to the model), for a column that is no column of the table, e.g. a delivery's invoice.
+    column_export_sql: dict = {}
 
     def export_columns(self) -> list[tuple[str, Column]]:
         columns = []
@@ -173,7 +176,10 @@ class ExportMixin:
         for name in names:
             head, _, rest = name.partition(".")
             prop = mapper.attrs.get(head)
-            if isinstance(prop, ColumnProperty) and not rest:
+            if name in self.column_export_sql:
+                selects.append(self.column_export_sql[name]().label(f"export_{head}"))
+                readers.append(None)
+            elif isinstance(prop, ColumnProperty) and not rest:
                 selects.append(getattr(self.model, head))
                 readers.append(None)
             elif (

@@ -9,7 +9,7 @@ import pytest
 import xlsxwriter
 
 from models import Client, Provider, ServiceComponent, ServiceDelivery, confirm_invoice, db, generate_invoice
-from tests.admin_app.helpers import TUPLE_CHOICES, alerts, page, refused, saved, submit
+from tests.admin_app.helpers import TUPLE_CHOICES, alerts, page, refused, saved, shown, submit
 from tests.admin_app.test_invoices import as_role
 from tests.conftest import count, create_component, csrf_token, fetch
 from tests.deliveries import MONTH, active_client, contracted_provider, create_delivery
@@ -169,3 +169,30 @@ def test_bulk_load_refuses_a_file_that_is_not_a_workbook(app, client, parties):
     )
     assert "not an Excel workbook" in response.get_data(as_text=True)
     assert count(app, ServiceDelivery) == 0
+
+
+def test_the_export_names_each_delivery_s_invoice_reading_columns_not_records(app, client, parties):
+    """A delivery's invoice is its month's confirmed invoice with a line of its key (no column of the
+    delivery): the export reads it as one SQL column beside the others, as it reads every other column,
+    instead of building a record per row (a million deliveries: 128 s against the floor's 47 s)."""
+    import openpyxl
+
+    from models import Invoice
+
+    with app.app_context():
+        who = {k: db.session.get(m, parties[k]) for k, m in (("provider", Provider), ("component", ServiceComponent))}
+        kati = db.session.get(Client, parties["client"])
+        create_delivery(**who, client=kati)  # MONTH: invoiced below
+        create_delivery(**who, client=kati, day=date(2026, 10, 5))  # the next month: not yet
+        number = confirm_invoice(generate_invoice(MONTH)).number
+        assert number and db.session.query(Invoice).count() == 1
+        view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "deliveries")
+        with app.test_request_context():
+            assert view._projection([name for name, _ in view.export_columns()]) is not None
+    head = as_role(app, client, "head")
+    sheet = openpyxl.load_workbook(io.BytesIO(head.get(URL + "export/xlsx/").get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(rows) if r[0] in ("Date", shown(app, "Date")))  # the user's language
+    at = len(rows[header]) - 1  # the list's last column: the invoice
+    assert rows[header][at] in ("Invoice", shown(app, "Invoice"))
+    assert sorted((r[at] or "") for r in rows[header + 1 :]) == ["", number]
