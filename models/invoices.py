@@ -293,20 +293,12 @@ ServiceDelivery.invoice = relationship(
 
 
 def invoice_number_of_deliveries():
-    """SQL, correlated to ``ServiceDelivery``: the number of the confirmed invoice a delivery is on
-    (``ServiceDelivery.invoice``), or NULL. For reading many deliveries at once as columns (the
-    export): two index look-ups per delivery (its month's invoice, then the line of its key) instead
-    of a record built per row."""
-    billing = Invoice.__table__.alias("billing_number")
-    line = InvoiceLine.__table__.alias("line_of_delivery")
-    return (
-        sa.select(billing.c.number)
-        .select_from(line.join(billing, billing.c.id == line.c.invoice_id))
-        .where(*line_of(ServiceDelivery, line.c), *confirmed_for(ServiceDelivery, billing.c))
-        .limit(1)
-        .correlate(ServiceDelivery)
-        .scalar_subquery()
-    )
+    """SQL correlated to ``ServiceDelivery``: the number of the confirmed invoice it is on, or NULL;
+    read as a column of many deliveries at once (the export), two index look-ups a delivery."""
+    billing, line = Invoice.__table__.alias("billing_number"), InvoiceLine.__table__.alias("line_of_delivery")
+    query = sa.select(billing.c.number).select_from(line.join(billing, billing.c.id == line.c.invoice_id))
+    query = query.where(*line_of(ServiceDelivery, line.c), *confirmed_for(ServiceDelivery, billing.c))
+    return query.limit(1).correlate(ServiceDelivery).scalar_subquery()
 
 
 # A confirmed invoice's line holds its deliveries as a foreign key would (the database refuses to
