@@ -109,6 +109,21 @@ def test_an_exported_register_imports_back_unchanged(app, client, endpoint, expo
     assert records >= 1
 
 
+def test_an_unchanged_row_is_unchanged_even_where_the_record_no_longer_passes_a_rule(app, client):
+    """A row that changes nothing saves nothing, as a form sent back unchanged: the register's rules are
+    not asked of it. A client whose base-support provider has since stopped giving base support is
+    exported and imported back "unchanged", not as an error on a cell nobody touched."""
+    with app.app_context():
+        base = create_provider(kinds=("base",), name="Tugi OÜ")
+        create_client(base_provider=base)
+        base.is_base_support, base.is_component = False, True  # the provider's kinds changed since
+        db.session.commit()
+    head = signed_in(app, client, "head")
+    exported = head.get("/admin/clients/export/xlsx/").get_data()
+    _, html = preview_page(head, upload(head, "clients", exported, "kliendid.xlsx"))
+    assert summary(app, html) == expect(app, unchanged=1), html[:2000]
+
+
 def test_the_template_has_the_export_columns_first(app, client):
     head = signed_in(app, client, "head")
     response = head.get("/admin/providers/import/template.xlsx")
