@@ -161,8 +161,15 @@ class ImportMixin:
             shown = sorted({r.record_id for r in result.rows if r.record_id is not None})
             if shown:
                 note_seen(shown, AccessKind.DETAILS, "client")
-        title = self._title(import_jobs.kept_for(kept)[1])
-        return self.render("admin/import_preview.html", result=result, file=kept.file_name, token=token, title=title)
+        what = import_jobs.kept_for(kept)[1]
+        return self.render(
+            "admin/import_preview.html",
+            result=result,
+            file=kept.file_name,
+            token=token,
+            title=self._title(what),
+            what=None if what == self.import_register else what,
+        )
 
     @expose("/import/<token>/confirm/", methods=("POST",))
     def import_confirm(self, token: str):

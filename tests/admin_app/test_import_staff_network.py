@@ -134,6 +134,8 @@ def test_staff_imported_from_the_providers_list_are_saved_and_audited(app, clien
     assert summary(app, html) == expect(app, new=1, error=1)
     assert [(r, h) for r, h, _ in _error_cells(html)] == [("3", label(app, "Certificate valid until"))]
     assert label(app, "Staff who deliver services") in html
+    again = re.search(r'id="import-again" href="([^"]+)"', html).group(1)
+    assert again.endswith("/admin/providers/import/?what=provider_staff"), "a corrected file goes the same way"
     confirm(head, url)
     assert count(app, ProviderStaff) == 0, "nothing saved while a row has an error"
     url, html = preview_page(head, upload_part(app, head, "providers", "provider_staff", rows[:1]))

@@ -1,5 +1,6 @@
 """The head of department, in a real browser, imports a providers file with one bad registry code,
-sees the error on its row, fixes the file, imports it again and confirms."""
+sees the error on its row, fixes the file, imports it again and confirms; then, from the same list's
+Import menu, the staff of one of the new providers."""
 
 import re
 
@@ -7,8 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from admin_app.auth import create_user
-from models import Provider, codes
-from tests.admin_app.test_import import xlsx
+from models import Provider, ProviderStaff, codes
+from tests.admin_app.test_import import label, xlsx
 from tests.conftest import PASSWORD, count
 
 EMAIL = "juhataja@rapla.ee"
@@ -33,7 +34,8 @@ def test_head_imports_providers_fixes_a_bad_code_and_confirms(app, page: Page, t
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
     page.goto("/admin/providers/")
-    page.locator("#import-link").click()
+    page.locator("#import-link").click()  # a menu: the providers, or their staff
+    page.locator("#import-own").click()
     page.set_input_files("input[name=file]", str(first))
     page.locator("form button[type=submit].btn-primary").click()
     expect(page.locator(".import-summary")).to_have_text("2 uut, 0 muudetud, 0 muutmata, 1 viga")
@@ -52,3 +54,19 @@ def test_head_imports_providers_fixes_a_bad_code_and_confirms(app, page: Page, t
     expect(page).to_have_url(re.compile(r"/admin/providers/"))
     expect(page.locator(".alert-success")).to_contain_text("pakkujad-parandatud.xlsx")
     assert count(app, Provider) == 3
+
+    # The same menu imports the providers' staff: one row per person, matched by provider and name.
+    staff = tmp_path / "tootajad.xlsx"
+    staff_headings = [label(app, h) for h in ("Provider", "Name", "Qualification")]
+    staff.write_bytes(xlsx(staff_headings, [[good[0], "Mari Maasikas", "tegevusterapeut"]]))
+    page.locator("#import-link").click()
+    expect(page.locator("#import-provider_staff")).to_be_visible()
+    page.screenshot(path=str(shots / "import-menu.png"))  # the README's picture of the menu
+    page.locator("#import-provider_staff").click()
+    page.set_input_files("input[name=file]", str(staff))
+    page.locator("form button[type=submit].btn-primary").click()
+    expect(page.locator(".import-summary")).to_have_text("1 uut, 0 muudetud, 0 muutmata, 0 viga")
+    expect(page.locator(".import-into")).to_contain_text(label(app, "Staff who deliver services"))
+    page.locator("#import-confirm").click()
+    expect(page).to_have_url(re.compile(r"/admin/providers/"))
+    assert count(app, ProviderStaff) == 1
