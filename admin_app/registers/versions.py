@@ -76,6 +76,8 @@ class VersionedCell(XEditableWidget):
         kwargs.setdefault("id", field.id)
         kwargs.setdefault("name", field.name)
         kwargs.setdefault("href", "#")
+        # x-editable writes "Empty" in an empty cell unless told otherwise: in the user's language.
+        kwargs.setdefault("data-emptytext", gettext("Empty"))
         if not kwargs.get("pk"):
             raise Exception("pk required")
         kwargs["data-pk"] = str(kwargs.pop("pk"))

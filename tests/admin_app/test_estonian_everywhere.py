@@ -164,3 +164,12 @@ def test_the_page_size_button_counts_records_in_our_words(app, login_as, records
     button = re.sub(r"\s+", " ", visible(page))
     assert "20 kirjet" in button
     assert "esemed" not in page
+
+
+def test_an_empty_cell_of_in_list_editing_is_named_in_estonian(app, login_as, records):
+    """x-editable writes "Empty" into an editable cell with no value (a provider without a phone)
+    unless the cell names its own text."""
+    page = login_as("admin").get("/admin/providers/").get_data(as_text=True)
+    cells = re.findall(r'<a [^>]*data-role="x-editable"[^>]*>', page)
+    assert cells, "the providers' list edits in place"
+    assert all('data-emptytext="Tühi"' in cell for cell in cells), cells[:2]
