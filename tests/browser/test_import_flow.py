@@ -59,6 +59,7 @@ def test_head_imports_providers_fixes_a_bad_code_and_confirms(app, page: Page, t
     staff = tmp_path / "tootajad.xlsx"
     staff_headings = [label(app, h) for h in ("Provider", "Name", "Qualification")]
     staff.write_bytes(xlsx(staff_headings, [[good[0], "Mari Maasikas", "tegevusterapeut"]]))
+    page.wait_for_load_state("load")  # the menu opens by Bootstrap's script, bound once the page has loaded
     page.locator("#import-link").click()
     expect(page.locator("#import-provider_staff")).to_be_visible()
     page.screenshot(path=str(shots / "import-menu.png"))  # the README's picture of the menu
