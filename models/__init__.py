@@ -38,6 +38,8 @@ from .downloads import Download, DownloadChunk, DownloadStatus, purge_expired
 from .files import StoredFile, UploadError
 from .import_files import ImportFile, ImportFileChunk
 from .invoices import Invoice, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceStatus, reference_number
+
+from . import invoice_locks  # noqa: E402,F401  isort: skip  (ServiceDelivery.invoice and the invoice locks)
 from .invoicing import confirm_invoice, create_credit_note, generate_invoice, mark_paid, mark_sent
 from .letter_numbers import LetterCounter
 from .letters import (

@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from .base import db, money
 from .catalogue import PriceMode
 from .deliveries import ServiceDelivery, active_on, line_amount, price_for
-from .invoices import invoiced_month, locking_invoice
+from .invoice_locks import locking_invoice
+from .invoices import invoiced_month
 
 
 def delivery_errors(d: ServiceDelivery) -> dict[str, str]:

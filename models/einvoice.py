@@ -17,7 +17,8 @@ from .base import RuleViolation, db, money
 from .catalogue import PriceMode, ServiceComponent, Unit
 from .deliveries import ServiceDelivery
 from .files import StoredFile
-from .invoices import Invoice, InvoiceKind, InvoiceLine, line_of, month_end
+from .invoice_locks import line_of
+from .invoices import Invoice, InvoiceKind, InvoiceLine, month_end
 
 D, L = ServiceDelivery, InvoiceLine
 #: UN/ECE Recommendation 20 unit codes for the components' units.

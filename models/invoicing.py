@@ -20,8 +20,8 @@ from .catalogue import ServiceComponent
 from .clients import Client, TargetGroup
 from .deliveries import ServiceDelivery
 from .einvoice import sent_file
+from .invoice_locks import LINE_KEYS
 from .invoices import (
-    LINE_KEYS,
     DeliveryMonth,
     Invoice,
     InvoiceCounter,

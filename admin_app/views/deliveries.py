@@ -11,7 +11,7 @@ from wtforms import validators
 from models import Client, ClientStatus, Provider, ServiceComponent, ServiceDelivery, delivery_errors
 from models.base import db
 from models.delivery_sheet import COLUMNS, SheetError, load_deliveries
-from models.invoices import invoice_number_of_deliveries
+from models.invoice_locks import invoice_number_of_deliveries
 
 from ..access_rules import shows_no_person
 from ..i18n import format_quantity
