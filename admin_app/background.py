@@ -174,7 +174,8 @@ def run_job(download_id: int) -> None:
     run_download(download_id)
 
 
-def _view(endpoint: str):
+def view_of(endpoint: str):
+    """The admin view registered under ``endpoint``, or None."""
     admin = current_app.extensions["admin"][0]
     return next((v for v in admin._views if v.endpoint == endpoint), None)
 
@@ -270,7 +271,7 @@ def _run_handler(download: Download, path: str, report) -> JobOutcome:
 
 def _write(download: Download, path: str, report, every: int) -> int:
     """The export of the list as its owner asked for it: same view, columns, search, filters, sort, language."""
-    view = _view(download.endpoint)
+    view = view_of(download.endpoint)
     if view is None:
         raise LookupError(gettext("The register %(register)s no longer exists.", register=download.title))
     owner = download.owner

@@ -31,7 +31,7 @@ from models.youth_import import (
     save_round,
 )
 
-from .background import JobOutcome, _view, job
+from .background import JobOutcome, job, view_of
 
 #: How many rows of a preview made in the background are shown: every row with an error first
 #: (up to this many), then the first of the others. The counts are always of every row.
@@ -69,7 +69,7 @@ def stored_preview(token: str) -> dict | None:
 
 
 def _may_import() -> None:
-    view = _view("youth")
+    view = view_of("youth")
     if view is None or not view.may_write():
         raise PermissionError(gettext("%(who)s may no longer import youth guarantee lists.", who=current_user))
 

@@ -16,7 +16,7 @@ from models import Outreach, User, db
 from models.youth_guarantee import first_mail, mail_template
 from models.youth_mail import claim_first_mail, record_first_mail, release_first_mail
 
-from .background import JobOutcome, _view, job
+from .background import JobOutcome, job, view_of
 from .reminders import smtp_connection
 
 
@@ -68,7 +68,7 @@ def sent_message(sent: int, failed: list[str]) -> str:
 @job("youth-first-mail")
 def first_mail_job(download, path, report) -> JobOutcome:
     """The first-contact e-mail to many: the records the user may still see and write, in turn."""
-    view = _view("youth")
+    view = view_of("youth")
     if view is None or not view.may_write():
         raise PermissionError(gettext("%(who)s may no longer send the first-contact e-mail.", who=current_user))
     ids = sorted(view._listed({int(i) for i in download.params["ids"]}))

@@ -16,7 +16,7 @@ from flask_login import current_user
 from models import Download, DownloadStatus, db, importing
 from models.import_files import ImportFile, forget, set_job, set_result, write_file
 
-from ..background import JobOutcome, job, start_job
+from ..background import JobOutcome, job, start_job, view_of
 from .access import limited_user_id
 
 PREVIEW = "import-preview"
@@ -33,9 +33,7 @@ def kept_for(kept: ImportFile) -> tuple[str, str]:
     """The view's endpoint and the import (a key of ADAPTERS) an upload is for (see ``kept_as``)."""
     endpoint, _, what = kept.register.partition(":")
     if not what:
-        admin = current_app.extensions["admin"][0]
-        view = next((v for v in admin._views if v.endpoint == endpoint), None)
-        what = getattr(view, "import_register", None) or ""
+        what = getattr(view_of(endpoint), "import_register", None) or ""
     return endpoint, what
 
 
@@ -112,9 +110,8 @@ def _kept_and_view(download):
     kept = db.session.get(ImportFile, (download.params or {}).get("import_id"))
     if kept is None or kept.owner_id != current_user.id:
         raise LookupError(gettext("The uploaded file is no longer kept; upload it again."))
-    admin = current_app.extensions["admin"][0]
     endpoint, what = kept_for(kept)
-    view = next((v for v in admin._views if v.endpoint == endpoint), None)
+    view = view_of(endpoint)
     if view is None or not view.may_import() or what not in (view.import_register, *view.import_also):
         raise PermissionError(gettext("%(who)s may no longer import into this register.", who=current_user))
     return kept, view
